@@ -1,0 +1,6 @@
+export * from './web-document.js';
+export * from './provenance.js';
+export * from './persona.js';
+export * from './scenarios.js';
+export * from './synthetic.js';
+export * from './dlq.js';

@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import type { Usage } from '../contracts/provenance.js';
+
+/**
+ * The small interface stages depend on. The real implementation (src/llm/client.ts) uses the `openai` client
+ * against any OpenAI-compatible base URL with limits, retries, a circuit breaker and usage accounting; tests may
+ * hand a stage a fake that implements this.
+ */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface StructuredRequest<T> {
+  /** Labels for metrics and cost accounting (bounded sets). */
+  stage: string;
+  scenario?: string;
+  /** System prompt: instructions only. Untrusted text (web pages, personas) goes in `messages` as user content. */
+  messages: ChatMessage[];
+  /** Output contract: sent as a strict json_schema response format and used to validate the reply. */
+  schema: z.ZodType<T>;
+  schemaName: string;
+  /** Override of the configured model / sampling params for this call. */
+  model?: string;
+  params?: { temperature?: number; top_p?: number; max_tokens?: number; seed?: number };
+  signal?: AbortSignal;
+}
+
+export interface StructuredResult<T> {
+  value: T;
+  /** Model name as reported by the endpoint. */
+  model: string;
+  /** True when the endpoint identified itself as the personahub simulator. */
+  simulated: boolean;
+  usage: Usage;
+  /** Attempts it took (1 = first try succeeded). */
+  attempts: number;
+  params: Record<string, string | number | boolean | null>;
+}
+
+export interface EmbeddingResult {
+  vectors: number[][];
+  model: string;
+  usage: Usage;
+}
+
+export interface LlmClient {
+  complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>>;
+  embed(req: { stage: string; input: string[]; model?: string; signal?: AbortSignal }): Promise<EmbeddingResult>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,184 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The one metrics catalogue. Every metric personahub exports is declared here, once: name (prefix `personahub_`,
+ * base units, `_total` for counters), help text and label names. Labels are bounded sets: stage, scenario, topic,
+ * partition, model, endpoint, outcome, kind, code, hop — never ids, URLs or free text.
+ *
+ * Modules never create metrics themselves; they receive a `Metrics` object built from an injected Registry, so
+ * tests can use a fresh Registry and read values back.
+ */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export function createMetrics(registry: Registry = new Registry()) {
+  const r = [registry];
+  return {
+    registry,
+
+    // ---- runtime: records through a stage -------------------------------------------------------------------
+    recordsIn: new Counter({
+      name: 'personahub_records_in_total',
+      help: 'Records consumed by a stage',
+      labelNames: ['stage', 'topic'] as const,
+      registers: r,
+    }),
+    recordsOut: new Counter({
+      name: 'personahub_records_out_total',
+      help: 'Records produced by a stage, per output topic',
+      labelNames: ['stage', 'topic'] as const,
+      registers: r,
+    }),
+    recordsFiltered: new Counter({
+      name: 'personahub_records_filtered_total',
+      help: 'Input records that produced no output on purpose (duplicates, sampling, empty text)',
+      labelNames: ['stage', 'reason'] as const,
+      registers: r,
+    }),
+    recordsDeadLettered: new Counter({
+      name: 'personahub_records_dead_lettered_total',
+      help: 'Input records sent to the dead-letter topic, by error code',
+      labelNames: ['stage', 'code'] as const,
+      registers: r,
+    }),
+    recordRetries: new Counter({
+      name: 'personahub_record_retries_total',
+      help: 'Retries of a record after a retriable stage failure',
+      labelNames: ['stage', 'code'] as const,
+      registers: r,
+    }),
+    processingSeconds: new Histogram({
+      name: 'personahub_processing_seconds',
+      help: 'Time from a record being handed to the stage until its outputs are ready',
+      labelNames: ['stage', 'outcome'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
+    inFlight: new Gauge({
+      name: 'personahub_in_flight_records',
+      help: 'Records handed to the stage and not yet completed',
+      labelNames: ['stage'] as const,
+      registers: r,
+    }),
+    bufferedOutputs: new Gauge({
+      name: 'personahub_buffered_outputs',
+      help: 'Completed outputs waiting for the contiguous watermark before they can be produced',
+      labelNames: ['stage'] as const,
+      registers: r,
+    }),
+    pausedPartitions: new Gauge({
+      name: 'personahub_paused_partitions',
+      help: 'Partitions paused by backpressure',
+      labelNames: ['stage'] as const,
+      registers: r,
+    }),
+    committedOffset: new Gauge({
+      name: 'personahub_committed_offset',
+      help: 'Last committed offset (next offset to read) per partition',
+      labelNames: ['stage', 'topic', 'partition'] as const,
+      registers: r,
+    }),
+    consumerLag: new Gauge({
+      name: 'personahub_consumer_lag_records',
+      help: 'High watermark minus committed offset per partition',
+      labelNames: ['stage', 'topic', 'partition'] as const,
+      registers: r,
+    }),
+    transactions: new Counter({
+      name: 'personahub_transactions_total',
+      help: 'Kafka transactions (or at-least-once commit rounds) by outcome',
+      labelNames: ['stage', 'outcome'] as const,
+      registers: r,
+    }),
+    rebalances: new Counter({
+      name: 'personahub_rebalances_total',
+      help: 'Consumer group rebalances seen by a stage',
+      labelNames: ['stage'] as const,
+      registers: r,
+    }),
+
+    // ---- LLM ------------------------------------------------------------------------------------------------
+    llmRequests: new Counter({
+      name: 'personahub_llm_requests_total',
+      help: 'LLM HTTP requests (every attempt counts), by outcome',
+      labelNames: ['stage', 'scenario', 'model', 'outcome'] as const,
+      registers: r,
+    }),
+    llmRequestSeconds: new Histogram({
+      name: 'personahub_llm_request_seconds',
+      help: 'Latency of one LLM HTTP attempt',
+      labelNames: ['stage', 'scenario', 'model'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
+    llmRetries: new Counter({
+      name: 'personahub_llm_retries_total',
+      help: 'LLM attempts that were retried, by error code',
+      labelNames: ['stage', 'scenario', 'model', 'code'] as const,
+      registers: r,
+    }),
+    llmErrors: new Counter({
+      name: 'personahub_llm_errors_total',
+      help: 'LLM calls that failed for good, by error code',
+      labelNames: ['stage', 'scenario', 'model', 'code'] as const,
+      registers: r,
+    }),
+    llmTokens: new Counter({
+      name: 'personahub_llm_tokens_total',
+      help: 'Tokens reported by the endpoint, by direction (input|output)',
+      labelNames: ['stage', 'scenario', 'model', 'direction'] as const,
+      registers: r,
+    }),
+    llmCost: new Counter({
+      name: 'personahub_llm_cost_usd_total',
+      help: 'Estimated cost from the configured price table, in US dollars',
+      labelNames: ['stage', 'scenario', 'model'] as const,
+      registers: r,
+    }),
+    llmInFlight: new Gauge({
+      name: 'personahub_llm_in_flight_requests',
+      help: 'LLM requests currently open, per endpoint',
+      labelNames: ['endpoint'] as const,
+      registers: r,
+    }),
+    llmCircuitOpen: new Gauge({
+      name: 'personahub_llm_circuit_open',
+      help: '1 while the circuit breaker of an endpoint is open or half-open, else 0',
+      labelNames: ['endpoint'] as const,
+      registers: r,
+    }),
+    llmBudgetRemaining: new Gauge({
+      name: 'personahub_llm_budget_remaining_usd',
+      help: 'Budget left before LLM work pauses (absent when no budget is configured)',
+      registers: r,
+    }),
+
+    // ---- dedup ----------------------------------------------------------------------------------------------
+    dedupChecks: new Counter({
+      name: 'personahub_dedup_checks_total',
+      help: 'Items checked by a near-duplicate filter',
+      labelNames: ['stage', 'method', 'hop'] as const,
+      registers: r,
+    }),
+    dedupHits: new Counter({
+      name: 'personahub_dedup_hits_total',
+      help: 'Items dropped as duplicates, by kind (exact|minhash|simhash|semantic) and hop',
+      labelNames: ['stage', 'kind', 'hop'] as const,
+      registers: r,
+    }),
+    dedupStoredItems: new Gauge({
+      name: 'personahub_dedup_stored_items',
+      help: 'Items held in a filter index (this process)',
+      labelNames: ['stage', 'method'] as const,
+      registers: r,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A registry with Node's default process metrics, for a long-running process's /metrics endpoint. */
+export function processRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'personahub_process_' });
+  return registry;
+}

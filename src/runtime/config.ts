@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** Runtime settings shared by every stage; a stage section may override any of them (see StagesConfig). */
+export const RuntimeConfig = z
+  .object({
+    delivery: z.enum(['exactly-once', 'at-least-once']).default('exactly-once')
+      .describe('exactly-once: outputs and offsets in one Kafka transaction; at-least-once: produce, then commit'),
+    maxInFlight: z.number().int().positive().default(64).describe('Records handed to the stage and not yet completed, per process'),
+    maxBufferedOutputs: z.number().int().positive().default(1000)
+      .describe('Completed outputs waiting for the contiguous watermark; partitions pause at this bound'),
+    commitIntervalMs: z.number().int().positive().default(500).describe('How often completed work is committed (transaction per round)'),
+    retry: z
+      .object({
+        maxAttempts: z.number().int().min(1).default(5),
+        initialDelayMs: z.number().int().nonnegative().default(200),
+        maxDelayMs: z.number().int().positive().default(30_000),
+      })
+      .default({ maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 30_000 }),
+    shutdownTimeoutMs: z.number().int().positive().default(30_000).describe('SIGTERM: how long to drain in-flight work'),
+  })
+  .default({
+    delivery: 'exactly-once',
+    maxInFlight: 64,
+    maxBufferedOutputs: 1000,
+    commitIntervalMs: 500,
+    retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 30_000 },
+    shutdownTimeoutMs: 30_000,
+  });
+export type RuntimeConfig = z.infer<typeof RuntimeConfig>;

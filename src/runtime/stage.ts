@@ -1,0 +1,64 @@
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { LlmClient } from '../llm/types.js';
+
+/**
+ * The contract between the runtime and a stage. A stage is pure processing logic: it never touches Kafka,
+ * offsets, retries, DLQ or metrics. The runtime consumes, decodes, validates against `input.schema`, calls
+ * `process` (many records in flight at once, within the declared ordering), validates and encodes the outputs,
+ * produces them, and commits.
+ *
+ * Names are persistent: consumer group, transactional ids, DLQ topic and changelog topics derive from `name`
+ * and must never be generated (a rename is a migration).
+ */
+export type Ordering =
+  | 'unordered' // any number of records of a partition in flight, completion in any order
+  | 'key' // records with the same key are processed one after another; different keys in parallel
+  | 'partition'; // one record of a partition at a time (stateful stages)
+
+export interface StageOutput {
+  topic: string;
+  /** Message key; also decides the partition (murmur2, the Java client's default). */
+  key: string;
+  value: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RecordMeta {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  timestamp: string;
+  headers: Record<string, string>;
+}
+
+export interface StageContext {
+  meta: RecordMeta;
+  /** Aborted when the record's partition is revoked or the process shuts down: stop work, results are dropped. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** Attempt number of this record, from 1. */
+  attempt: number;
+}
+
+export interface Stage<I = unknown> {
+  readonly name: string;
+  readonly input: { topic: string; schema: z.ZodType<I> };
+  /** Topics this stage may write, with the schema each output value must satisfy. */
+  readonly outputs: Record<string, z.ZodType>;
+  readonly ordering: Ordering;
+  /** Outputs for one input record; [] means filtered (counted, not an error). Throw a PersonahubError to fail. */
+  process(record: I, ctx: StageContext): Promise<StageOutput[]>;
+  /** Optional: restore state for newly assigned partitions before any record of them is processed. */
+  onAssigned?(partitions: number[]): Promise<void>;
+  /** Optional: forget state of revoked partitions. */
+  onRevoked?(partitions: number[]): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** What a stage factory receives: everything a stage may depend on, injected. */
+export interface StageDeps {
+  llm: LlmClient;
+  logger: Logger;
+}

@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+
+// Three layers (see README "Tests"):
+//  unit         pure logic, no services            test/**/*.test.ts
+//  integration  real Kafka + registry (+ Prometheus) test/**/*.int.test.ts, test/e2e/**
+//  chaos        SIGKILL crash tests on real Kafka  test/**/*.chaos.test.ts
+// Integration tests expect the local stack from `npm run stack:up` (see deploy/local/stack.sh).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.int.test.ts', 'test/**/*.chaos.test.ts', 'test/e2e/**', 'node_modules/**'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.int.test.ts', 'test/e2e/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'chaos',
+          include: ['test/**/*.chaos.test.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 240_000,
+          maxWorkers: 1,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,2 @@
+/** Near-duplicate filters: the module boundary. */
+export { normalize, words, wordSet, exactKey, personaId } from './normalize.js';

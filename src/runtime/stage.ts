@@ -20,6 +20,8 @@ export interface StageOutput {
   topic: string;
   /** Message key; also decides the partition (murmur2, the Java client's default). */
   key: string;
+  /** Explicit partition, overriding the key's murmur2 choice (e.g. routing by an LSH band); rarely needed. */
+  partition?: number;
   value: unknown;
   headers?: Record<string, string>;
 }

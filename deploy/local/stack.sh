@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Local stack for personahub, without Docker: Kafka 4 (KRaft, combined broker+controller), Apicurio Registry 3
+# (in-memory, Confluent-compatible API) and Prometheus, all on 127.0.0.1.
+#
+#   deploy/local/stack.sh up|down|status [service...]     services: kafka registry prometheus (default: all)
+#
+# Invariants:
+# - Every process this script starts is recorded in $STACK_DIR/<service>/pid; `down` stops exactly those and nothing
+#   else (never a broad pkill), so several stacks on different ports/dirs can coexist.
+# - Downloads happen only when the cache is missing or its manifest changed (stamp = sha256 of pom.xml / version);
+#   a second `up` downloads nothing and does not even run Maven.
+# - `up` is idempotent: a service that is already running (live pid) is left alone.
+# - Waits are bounded (PERSONAHUB_STACK_TIMEOUT seconds per service).
+#
+# Environment (defaults in brackets):
+#   PERSONAHUB_STACK_DIR [<repo>/.stack]        data, logs, pid files
+#   PERSONAHUB_CACHE_DIR [<repo>/.cache]        Maven repository, jars, Apicurio app
+#   PERSONAHUB_KAFKA_PORT [19092]  PERSONAHUB_KAFKA_CONTROLLER_PORT [19093]
+#   PERSONAHUB_REGISTRY_PORT [18081]  PERSONAHUB_PROMETHEUS_PORT [19090]
+#   PERSONAHUB_PROMETHEUS_CONFIG [generated $STACK_DIR/prometheus/prometheus.yml]
+#   PERSONAHUB_KAFKA_HEAP [768m]  PERSONAHUB_REGISTRY_HEAP [512m]
+#   PERSONAHUB_KAFKA_AUTO_CREATE [true]         broker auto.create.topics.enable
+#   PERSONAHUB_STACK_TIMEOUT [120]
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+STACK_DIR="${PERSONAHUB_STACK_DIR:-$REPO/.stack}"
+CACHE_DIR="${PERSONAHUB_CACHE_DIR:-$REPO/.cache}"
+KAFKA_PORT="${PERSONAHUB_KAFKA_PORT:-19092}"
+CONTROLLER_PORT="${PERSONAHUB_KAFKA_CONTROLLER_PORT:-19093}"
+REGISTRY_PORT="${PERSONAHUB_REGISTRY_PORT:-18081}"
+PROMETHEUS_PORT="${PERSONAHUB_PROMETHEUS_PORT:-19090}"
+KAFKA_HEAP="${PERSONAHUB_KAFKA_HEAP:-768m}"
+REGISTRY_HEAP="${PERSONAHUB_REGISTRY_HEAP:-512m}"
+AUTO_CREATE="${PERSONAHUB_KAFKA_AUTO_CREATE:-true}"
+TIMEOUT="${PERSONAHUB_STACK_TIMEOUT:-120}"
+APICURIO_VERSION="${PERSONAHUB_APICURIO_VERSION:-3.1.2}"
+M2="$CACHE_DIR/m2"
+MVN=(mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$M2")
+
+ALL_SERVICES=(kafka registry prometheus)
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# --- process bookkeeping ------------------------------------------------------------------------------------------
+pid_file() { echo "$STACK_DIR/$1/pid"; }
+running_pid() { # prints the pid if the service's recorded process is alive
+  local f; f="$(pid_file "$1")"
+  [[ -f "$f" ]] || return 1
+  local pid; pid="$(cat "$f")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && { echo "$pid"; return 0; }
+  return 1
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Start a command detached (own session, so a terminal's Ctrl-C or npm's exit does not hit it); record its pid.
+launch() {
+  local svc="$1"; shift
+  mkdir -p "$STACK_DIR/$svc/logs"
+  setsid nohup "$@" >"$STACK_DIR/$svc/logs/stdout.log" 2>&1 </dev/null &
+  echo $! >"$(pid_file "$svc")"
+}
+wait_http() { # url deadline-seconds pid
+  local url="$1" deadline=$((SECONDS + $2)) pid="$3"
+  until curl -fsS -o /dev/null -m 2 "$url" 2>/dev/null; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    (( SECONDS < deadline )) || return 1
+    sleep 0.5
+  done
+}
+stop_service() {
+  local svc="$1" pid
+  if ! pid="$(running_pid "$svc")"; then rm -f "$(pid_file "$svc")"; log "$svc: not running"; return 0; fi
+  log "$svc: stopping pid $pid"
+  # The pid leads its own session (setsid): signal the whole process group so no child is left behind.
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 45))
+  while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.3; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$svc: did not stop in 45s, killing"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + 10))
+    while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.2; done
+  fi
+  rm -f "$(pid_file "$svc")"
+}
+
+# --- kafka --------------------------------------------------------------------------------------------------------
+KAFKA_LIBS="$CACHE_DIR/kafka-libs"
+fetch_kafka() {
+  local stamp; stamp="$(sha256sum "$HERE/pom.xml" | cut -d' ' -f1)"
+  if [[ -f "$KAFKA_LIBS/.stamp" && "$(cat "$KAFKA_LIBS/.stamp")" == "$stamp" ]]; then return 0; fi
+  command -v mvn >/dev/null || die "maven (mvn) is required to fetch Kafka: apt-get install -y maven"
+  log "kafka: fetching jars from Maven Central into $KAFKA_LIBS"
+  rm -rf "$KAFKA_LIBS"
+  "${MVN[@]}" -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS"
+  echo "$stamp" >"$KAFKA_LIBS/.stamp"
+}
+kafka_java() { # runs a Kafka main class with the cached jars
+  java -Xms128m -Xmx256m -Dlog4j2.configurationFile="$HERE/log4j2.xml" -Dkafka.logs.dir="$STACK_DIR/kafka/logs" \
+    -cp "$KAFKA_LIBS/*" "$@"
+}
+write_kafka_config() {
+  local dir="$STACK_DIR/kafka"
+  cat >"$dir/server.properties" <<EOF
+# Generated by deploy/local/stack.sh on every start; edit the script, not this file.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${CONTROLLER_PORT}
+listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}
+advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=${dir}/data
+# Single node: every internal topic at replication factor 1 (transactions and share groups need these).
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+default.replication.factor=1
+min.insync.replicas=1
+num.partitions=1
+auto.create.topics.enable=${AUTO_CREATE}
+# Tests create many short-lived groups: do not delay the first rebalance.
+group.initial.rebalance.delay.ms=0
+num.network.threads=3
+num.io.threads=4
+log.retention.hours=168
+log.segment.bytes=104857600
+log.retention.check.interval.ms=60000
+EOF
+}
+up_kafka() {
+  local pid
+  if pid="$(running_pid kafka)"; then log "kafka: already running (pid $pid) on 127.0.0.1:$KAFKA_PORT"; return 0; fi
+  command -v java >/dev/null || die "java 17+ is required: apt-get install -y openjdk-17-jre-headless"
+  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by a process this stack did not start"
+  fetch_kafka
+  local dir="$STACK_DIR/kafka"; mkdir -p "$dir/logs" "$dir/data"
+  write_kafka_config
+  if [[ ! -f "$dir/data/meta.properties" ]]; then
+    local cid; cid="$(kafka_java kafka.tools.StorageTool random-uuid | tail -n1)"
+    echo "$cid" >"$dir/cluster.id"
+    log "kafka: formatting storage, cluster id $cid"
+    kafka_java kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" --ignore-formatted \
+      >"$dir/logs/format.log" 2>&1 || { cat "$dir/logs/format.log" >&2; die "kafka storage format failed"; }
+  fi
+  log "kafka: starting on 127.0.0.1:$KAFKA_PORT (controller $CONTROLLER_PORT)"
+  launch kafka java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -Djava.awt.headless=true -Dlog4j2.configurationFile="$HERE/log4j2.xml" -Dkafka.logs.dir="$dir/logs" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties"
+  pid="$(cat "$(pid_file kafka)")"
+  # Readiness: the broker answers metadata requests (kafkajs admin) — not just an open port.
+  local deadline=$((SECONDS + TIMEOUT))
+  until port_open "$KAFKA_PORT"; do
+    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$dir/logs/stdout.log" >&2; die "kafka exited during startup"; }
+    (( SECONDS < deadline )) || die "kafka did not open port $KAFKA_PORT in ${TIMEOUT}s (see $dir/logs)"
+    sleep 0.5
+  done
+  if [[ -d "$REPO/node_modules/kafkajs" ]]; then
+    node "$HERE/wait-kafka.mjs" "127.0.0.1:$KAFKA_PORT" "$((deadline - SECONDS > 5 ? deadline - SECONDS : 5))" >&2 \
+      || die "kafka did not answer in ${TIMEOUT}s (see $dir/logs)"
+  fi
+  log "kafka: up (pid $pid)"
+}
+
+# --- registry / prometheus (next) ---
+up_registry() { log "registry: not part of the stack yet"; }
+up_prometheus() { log "prometheus: not part of the stack yet"; }
+
+# --- dispatch -----------------------------------------------------------------------------------------------------
+status_service() {
+  local svc="$1" pid port
+  case "$svc" in
+    kafka) port="$KAFKA_PORT" ;; registry) port="$REGISTRY_PORT" ;; prometheus) port="$PROMETHEUS_PORT" ;;
+  esac
+  if pid="$(running_pid "$svc")" && port_open "$port"; then
+    printf '%-11s up    pid %-8s 127.0.0.1:%s\n' "$svc" "$pid" "$port"; return 0
+  elif pid="$(running_pid "$svc")"; then
+    printf '%-11s start pid %-8s 127.0.0.1:%s (process alive, port not open yet)\n' "$svc" "$pid" "$port"; return 1
+  else
+    printf '%-11s down            127.0.0.1:%s\n' "$svc" "$port"; return 1
+  fi
+}
+
+cmd="${1:-}"; shift || true
+services=("$@"); [[ ${#services[@]} -gt 0 ]] || services=("${ALL_SERVICES[@]}")
+for s in "${services[@]}"; do
+  [[ " ${ALL_SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (known: ${ALL_SERVICES[*]})"
+done
+mkdir -p "$STACK_DIR"
+
+case "$cmd" in
+  up)
+    for s in "${services[@]}"; do "up_$s"; done
+    ;;
+  down)
+    # Reverse order: registry and prometheus depend on nothing, but stop them before the broker anyway.
+    for (( i=${#services[@]}-1; i>=0; i-- )); do stop_service "${services[$i]}"; done
+    ;;
+  status)
+    rc=0; for s in "${services[@]}"; do status_service "$s" || rc=1; done; exit "$rc"
+    ;;
+  *)
+    echo "usage: $0 up|down|status [kafka|registry|prometheus ...]" >&2; exit 2 ;;
+esac

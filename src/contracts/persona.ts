@@ -19,6 +19,13 @@ export const Persona = z.object({
   parentId: z.string().nullable().optional(),
   rootDocId: z.string(),
   rootUrl: z.string(),
+  budget: z
+    .number()
+    .int()
+    .min(0)
+    .nullable()
+    .optional()
+    .describe('Descendants this persona may still spawn via Persona-to-Persona: the per-document budget, split down the tree'),
   provenance: Provenance,
 });
 export type Persona = z.infer<typeof Persona>;

@@ -1,5 +1,21 @@
 import { z } from 'zod';
+import { ExtractConfig } from './extract/spec.js';
+import { ExpandConfig } from './expand/spec.js';
+import { SynthesizeConfig } from './synthesize/spec.js';
 
-/** Per-stage settings of the dataflow (extract, expand, synthesize). Filled in by the dataflow issue. */
-export const StagesConfig = z.object({}).passthrough().default({});
+/**
+ * Per-stage settings of the dataflow. Each stage owns its section in src/stages/<stage>/spec.ts (descriptions and
+ * defaults there are the documentation); this file only composes them.
+ */
+export const StagesConfig = z
+  .object({
+    extract: ExtractConfig,
+    expand: ExpandConfig,
+    synthesize: SynthesizeConfig,
+  })
+  .default({
+    extract: ExtractConfig.parse(undefined),
+    expand: ExpandConfig.parse(undefined),
+    synthesize: SynthesizeConfig.parse(undefined),
+  });
 export type StagesConfig = z.infer<typeof StagesConfig>;

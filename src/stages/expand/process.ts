@@ -1,0 +1,77 @@
+import type { Stage, StageDeps, StageOutput } from '../../runtime/stage.js';
+import type { Config } from '../../config/schema.js';
+import { Persona } from '../../contracts/persona.js';
+import { normalize, personaId } from '../../dedup/index.js';
+import { requestParams } from '../llm-override.js';
+import { DATAFLOW_TOPICS } from '../topics.js';
+import { childBudgets } from './budget.js';
+import { EXPAND_PROMPT, expandMessages, expandReplySchema } from './prompt.js';
+
+export const EXPAND_STAGE = 'expand';
+
+/**
+ * Persona-to-Persona: every unique persona below maxHops with budget left asks the LLM for up to fanOut related
+ * personas and writes them to personas.candidates at hop + 1. The loop closes through dedup (candidates → unique),
+ * so a persona that was seen before never fans out again. Personas at maxHops or with no budget are filtered.
+ * A persona without a budget field (written by an older extract) gets the whole per-document budget.
+ */
+export function createExpandStage(config: Config, deps: StageDeps): Stage<Persona> {
+  const cfg = config.stages.expand;
+  const out = DATAFLOW_TOPICS.candidates;
+  return {
+    name: EXPAND_STAGE,
+    input: { topic: DATAFLOW_TOPICS.unique, schema: Persona },
+    outputs: { [out]: Persona },
+    ordering: 'unordered',
+    async process(parent, ctx) {
+      if (parent.hop >= cfg.maxHops) return [];
+      const budgets = childBudgets(parent.budget ?? cfg.maxPersonasPerDocument, cfg.fanOut);
+      if (budgets.length === 0) return [];
+      const res = await deps.llm.complete({
+        stage: EXPAND_STAGE,
+        messages: expandMessages(cfg, parent.text, budgets.length),
+        schema: expandReplySchema,
+        schemaName: 'related_personas',
+        ...(cfg.llm.model !== undefined ? { model: cfg.llm.model } : {}),
+        params: requestParams(cfg.llm),
+        signal: ctx.signal,
+      });
+      const seen = new Set<string>([parent.id]);
+      const children: Array<{ id: string; text: string; relation: string }> = [];
+      for (const r of res.value.related) {
+        const text = r.persona.trim();
+        if (normalize(text) === '') continue;
+        const id = personaId(text);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        children.push({ id, text, relation: r.relation.trim().toLowerCase() || 'related' });
+        if (children.length >= budgets.length) break;
+      }
+      const createdAt = new Date().toISOString();
+      return children.map((c, i): StageOutput => {
+        const persona: Persona = {
+          id: c.id,
+          text: c.text,
+          hop: parent.hop + 1,
+          perspective: 'relation',
+          relation: c.relation,
+          parentId: parent.id,
+          rootDocId: parent.rootDocId,
+          rootUrl: parent.rootUrl,
+          budget: budgets[i] ?? 0,
+          provenance: {
+            stage: EXPAND_STAGE,
+            model: res.model,
+            simulated: res.simulated,
+            promptId: EXPAND_PROMPT.id,
+            promptVersion: EXPAND_PROMPT.version,
+            params: { ...res.params, fanOut: cfg.fanOut, maxHops: cfg.maxHops, personasInCall: children.length },
+            usage: res.usage,
+            createdAt,
+          },
+        };
+        return { topic: out, key: c.id, value: persona };
+      });
+    },
+  };
+}

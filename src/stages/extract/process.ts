@@ -1,0 +1,95 @@
+import type { Stage, StageDeps, StageOutput } from '../../runtime/stage.js';
+import type { Config } from '../../config/schema.js';
+import { WebDocument } from '../../contracts/web-document.js';
+import { Persona } from '../../contracts/persona.js';
+import { normalize, personaId } from '../../dedup/index.js';
+import { requestParams } from '../llm-override.js';
+import { DATAFLOW_TOPICS } from '../topics.js';
+import { hop0Budget } from '../expand/budget.js';
+import { EXTRACT_PROMPT, extractMessages, extractReplySchema } from './prompt.js';
+import type { ExtractConfig } from './spec.js';
+
+export const EXTRACT_STAGE = 'extract';
+
+/**
+ * Cut text to the character budget and the (estimated) token budget, whichever is smaller, at a word boundary
+ * when one is near. Returns the text and whether it was cut.
+ */
+export function truncateText(text: string, cfg: Pick<ExtractConfig, 'maxInputChars' | 'maxInputTokens'>) {
+  const limit = Math.min(cfg.maxInputChars, cfg.maxInputTokens * 4);
+  if (text.length <= limit) return { text, truncated: false };
+  const cut = text.slice(0, limit);
+  const lastSpace = cut.search(/\s\S*$/);
+  // Only back off to a word boundary if it costs little (a very long "word" would otherwise empty the text).
+  return { text: lastSpace > limit * 0.8 ? cut.slice(0, lastSpace) : cut, truncated: true };
+}
+
+/**
+ * Text-to-Persona: one LLM call per document asks for personas from the configured perspectives; each distinct
+ * persona becomes a hop-0 candidate on personas.candidates, keyed by its id. Too-short documents are filtered
+ * (no LLM call). The per-document expansion budget is split among the hop-0 personas here (see expand/budget.ts).
+ */
+export function createExtractStage(config: Config, deps: StageDeps): Stage<WebDocument> {
+  const cfg = config.stages.extract;
+  const maxPerDoc = config.stages.expand.maxPersonasPerDocument;
+  const replySchema = extractReplySchema(cfg);
+  const out = DATAFLOW_TOPICS.candidates;
+  return {
+    name: EXTRACT_STAGE,
+    input: { topic: DATAFLOW_TOPICS.uniqueDocuments, schema: WebDocument },
+    outputs: { [out]: Persona },
+    ordering: 'unordered',
+    async process(doc, ctx) {
+      const trimmed = doc.text.trim();
+      if (trimmed.length < cfg.minTextChars) return [];
+      const { text, truncated } = truncateText(trimmed, cfg);
+      const res = await deps.llm.complete({
+        stage: EXTRACT_STAGE,
+        messages: extractMessages(cfg, { url: doc.url, text }),
+        schema: replySchema,
+        schemaName: 'personas',
+        ...(cfg.llm.model !== undefined ? { model: cfg.llm.model } : {}),
+        params: requestParams(cfg.llm),
+        signal: ctx.signal,
+      });
+      // The same persona text under two perspectives is one persona: keep the first, by id.
+      const seen = new Set<string>();
+      const picked: Array<{ id: string; text: string; perspective: Persona['perspective'] }> = [];
+      for (const p of res.value.personas) {
+        const text = p.persona.trim();
+        if (normalize(text) === '') continue;
+        const id = personaId(text);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        picked.push({ id, text, perspective: p.perspective });
+        if (picked.length >= cfg.maxPersonas) break;
+      }
+      const budgets = hop0Budget(maxPerDoc, picked.length);
+      const createdAt = new Date().toISOString();
+      return picked.map((p, i): StageOutput => {
+        const persona: Persona = {
+          id: p.id,
+          text: p.text,
+          hop: 0,
+          perspective: p.perspective,
+          relation: null,
+          parentId: null,
+          rootDocId: doc.id,
+          rootUrl: doc.url,
+          budget: budgets[i] ?? 0,
+          provenance: {
+            stage: EXTRACT_STAGE,
+            model: res.model,
+            simulated: res.simulated,
+            promptId: EXTRACT_PROMPT.id,
+            promptVersion: EXTRACT_PROMPT.version,
+            params: { ...res.params, specificity: cfg.specificity, truncated, personasInCall: picked.length },
+            usage: res.usage,
+            createdAt,
+          },
+        };
+        return { topic: out, key: p.id, value: persona };
+      });
+    },
+  };
+}

@@ -25,7 +25,7 @@ export interface Panel {
   unit: string;
   targets: Target[];
   /** Panel width in grid columns (24 per row); height is fixed per type. */
-  width: 6 | 8 | 12 | 24;
+  width: 4 | 6 | 8 | 12 | 24;
 }
 
 export interface Row {

@@ -1,0 +1,12 @@
+import { SCENARIOS, syntheticSampleSchema } from '../src/contracts/index.js';
+import { FOREVER, type TopicDef } from './types.js';
+
+/** One output topic per synthesis scenario: `synth.<scenario>`, the product, kept forever. */
+export const SYNTH_TOPIC_DEFS: readonly TopicDef[] = SCENARIOS.map((scenario) => ({
+  name: `synth.${scenario}`,
+  description: `Synthetic ${scenario} samples, one per persona (keyed by sample id), from synthesize-${scenario}`,
+  partitions: 3,
+  cleanupPolicy: 'delete' as const,
+  retentionMs: FOREVER,
+  value: { schemaName: `synth-${scenario}`, schema: syntheticSampleSchema(scenario) },
+}));

@@ -37,6 +37,11 @@ export interface CreateKafkaOptions {
 }
 
 export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {}): Kafka {
+  return new Kafka(kafkaJsConfig(config, options));
+}
+
+/** The kafkajs client options built from config (exported so tests can check TLS/SASL reach kafkajs). */
+export function kafkaJsConfig(config: KafkaConfig, options: CreateKafkaOptions = {}): KafkaJsConfig {
   const logger = options.logger ?? createLogger('kafkajs');
   const kafkaJsConfig: KafkaJsConfig = {
     clientId: options.clientId ?? config.clientId,
@@ -48,7 +53,7 @@ export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {
   const ssl = tlsOptions(config.ssl);
   if (ssl !== undefined) kafkaJsConfig.ssl = ssl;
   if (config.sasl) kafkaJsConfig.sasl = saslOptions(config.sasl, options.env ?? process.env);
-  return new Kafka(kafkaJsConfig);
+  return kafkaJsConfig;
 }
 
 /** A producer with the project's partitioner; other options pass through (idempotence, transactions, ...). */

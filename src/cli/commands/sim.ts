@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { createLogger } from '../../logger.js';
+import { SimOptions } from '../../sim/options.js';
+import { startSimulator } from '../../sim/server.js';
+
+/**
+ * `personahub sim`: run the OpenAI-compatible simulator until SIGINT/SIGTERM. Everything it returns is labelled
+ * as simulated (header, model name, system_fingerprint). See docs/llm.md.
+ */
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+};
+
+export function register(program: Command): void {
+  program
+    .command('sim')
+    .description('Run the OpenAI-compatible LLM simulator (deterministic replies, latency, injected faults)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', num, 18000)
+    .option('--seed <n>', 'seed for content, latency and fault draws', num, 1)
+    .option('--latency <dist>', 'latency distribution: fixed | uniform | lognormal', 'fixed')
+    .option('--latency-ms <n>', 'fixed latency, or lognormal median', num, 0)
+    .option('--latency-min-ms <n>', 'uniform lower bound', num, 0)
+    .option('--latency-max-ms <n>', 'uniform upper bound', num, 0)
+    .option('--latency-sigma <n>', 'lognormal sigma of ln(latency)', num, 0.5)
+    .option('--tokens-per-sec <n>', 'output token rate added to latency (0 = instant)', num, 0)
+    .option('--fault-429 <rate>', 'share of requests answered 429 + Retry-After', num, 0)
+    .option('--fault-5xx <rate>', 'share answered 500/502/503', num, 0)
+    .option('--fault-timeout <rate>', 'share held without an answer', num, 0)
+    .option('--fault-malformed <rate>', 'share answered with broken or schema-invalid JSON', num, 0)
+    .option('--retry-after-ms <n>', 'Retry-After of a 429, in ms', num, 1000)
+    .option('--retry-after-format <f>', 'ms | seconds | date | both', 'both')
+    .option('--embedding-dims <n>', 'embedding vector size', num, 256)
+    .action(async (o: Record<string, unknown>) => {
+      const opts = SimOptions.parse({
+        host: o.host,
+        port: o.port,
+        seed: o.seed,
+        latency: { dist: o.latency, ms: o.latencyMs, minMs: o.latencyMinMs, maxMs: o.latencyMaxMs, sigma: o.latencySigma },
+        tokensPerSecond: o.tokensPerSec,
+        faults: {
+          rateLimited: o.fault429,
+          serverError: o.fault5xx,
+          timeout: o.faultTimeout,
+          malformed: o.faultMalformed,
+          retryAfterMs: o.retryAfterMs,
+          retryAfterFormat: o.retryAfterFormat,
+        },
+        embeddingDims: o.embeddingDims,
+      });
+      const log = createLogger('sim');
+      const sim = await startSimulator(opts);
+      log.info({ url: sim.url, latency: opts.latency, faults: opts.faults, seed: opts.seed }, 'personahub simulator listening (all replies are simulated)');
+      process.stdout.write(`${sim.url}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      log.info({ stats: { ...sim.stats(), retryGaps: undefined } }, 'simulator stopping');
+      await sim.close();
+    });
+}

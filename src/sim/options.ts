@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { LOCAL_DEFAULTS } from '../config/services.js';
+
+/**
+ * Simulator options. Every decision the simulator makes is drawn from seeded generators, so a run with the same
+ * options and the same requests (in the same order) behaves the same.
+ */
+export const LatencyOptions = z
+  .object({
+    dist: z.enum(['fixed', 'uniform', 'lognormal']).default('fixed').describe('Shape of the time-to-first-token'),
+    ms: z.number().nonnegative().default(0).describe('fixed: the latency; lognormal: the median'),
+    minMs: z.number().nonnegative().default(0).describe('uniform: lower bound'),
+    maxMs: z.number().nonnegative().default(0).describe('uniform: upper bound'),
+    sigma: z.number().nonnegative().default(0.5).describe('lognormal: standard deviation of ln(latency)'),
+  })
+  .prefault({});
+export type LatencyOptions = z.infer<typeof LatencyOptions>;
+
+export const FaultOptions = z
+  .object({
+    rateLimited: z.number().min(0).max(1).default(0).describe('Share of requests answered 429 with Retry-After'),
+    serverError: z.number().min(0).max(1).default(0).describe('Share answered 500/502/503'),
+    timeout: z.number().min(0).max(1).default(0).describe('Share never answered (held until the client gives up)'),
+    malformed: z.number().min(0).max(1).default(0).describe('Share answered 200 with broken or schema-invalid JSON'),
+    retryAfterMs: z.number().int().nonnegative().default(1000).describe('Retry-After sent with a 429'),
+    retryAfterFormat: z
+      .enum(['ms', 'seconds', 'date', 'both'])
+      .default('both')
+      .describe('ms: retry-after-ms only; seconds: Retry-After in whole seconds; date: HTTP date; both: ms + seconds'),
+    hangMs: z.number().int().positive().default(600_000).describe('How long a "timeout" request is held at most'),
+  })
+  .prefault({})
+  .refine((f) => f.rateLimited + f.serverError + f.timeout + f.malformed <= 1, 'fault rates add up to more than 1');
+export type FaultOptions = z.infer<typeof FaultOptions>;
+
+export const SimOptions = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(LOCAL_DEFAULTS.simulatorPort).describe('0 = any free port'),
+  seed: z.number().int().default(1),
+  latency: LatencyOptions,
+  tokensPerSecond: z.number().nonnegative().default(0).describe('Output token rate added to the latency; 0 = instant'),
+  faults: FaultOptions,
+  embeddingDims: z.number().int().positive().default(256),
+  models: z.array(z.string()).default(['personahub-sim-1', 'personahub-sim-embed-1']),
+  /** Arrival times kept for the rate statistics (oldest dropped first). */
+  maxArrivals: z.number().int().positive().default(200_000),
+});
+export type SimOptions = z.infer<typeof SimOptions>;
+export type SimOptionsInput = z.input<typeof SimOptions>;

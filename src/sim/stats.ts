@@ -1,0 +1,148 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * What the simulator saw, for tests to check the client against: request counts, the largest number of API
+ * requests open at once, arrival times (for the highest count in any sliding window), the gap between attempts of
+ * the same call together with the Retry-After the earlier attempt was given, faults injected, and the token usage
+ * the simulator reported in its replies.
+ */
+export type FaultKind = 'rate_limited' | 'server_error' | 'timeout' | 'malformed_json' | 'malformed_schema';
+
+export interface RetryGap {
+  /** Attempt number of the later request (2 = first retry), per call key. */
+  attempt: number;
+  /** From the moment the previous attempt was answered (or dropped) to the arrival of this one. */
+  gapMs: number;
+  previousStatus: number | 'timeout';
+  /** Retry-After the previous reply carried, in ms; null when it carried none. */
+  previousRetryAfterMs: number | null;
+}
+
+export interface SimStatsSnapshot {
+  requests: { total: number; chat: number; embeddings: number; models: number; other: number };
+  inFlight: number;
+  maxInFlight: number;
+  ok: number;
+  faults: Record<FaultKind, number>;
+  usage: { promptTokens: number; completionTokens: number };
+  /** Highest number of API requests that arrived within any window of `windowMs`. */
+  maxInWindow: { windowMs: number; count: number };
+  /** Requests per minute, one entry per whole minute since start (or the last reset). */
+  perMinute: number[];
+  retryGaps: RetryGap[];
+  firstArrivalMs: number | null;
+  lastArrivalMs: number | null;
+}
+
+interface CallState {
+  attempts: number;
+  lastEndedAt: number | null;
+  lastStatus: number | 'timeout' | null;
+  lastRetryAfterMs: number | null;
+}
+
+export class SimStats {
+  private startedAt = performance.now();
+  private requests = { total: 0, chat: 0, embeddings: 0, models: 0, other: 0 };
+  private inFlight = 0;
+  private maxInFlight = 0;
+  private ok = 0;
+  private faults: Record<FaultKind, number> = { rate_limited: 0, server_error: 0, timeout: 0, malformed_json: 0, malformed_schema: 0 };
+  private usage = { promptTokens: 0, completionTokens: 0 };
+  private arrivals: number[] = [];
+  private calls = new Map<string, CallState>();
+  private retryGaps: RetryGap[] = [];
+
+  constructor(private readonly maxArrivals: number) {}
+
+  now(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  countRequest(kind: 'chat' | 'embeddings' | 'models' | 'other') {
+    this.requests.total++;
+    this.requests[kind]++;
+  }
+
+  /** An API request arrived: count it in flight and in the arrival log; returns its arrival time. */
+  arrive(key: string): number {
+    const t = this.now();
+    this.inFlight++;
+    if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
+    if (this.arrivals.length >= this.maxArrivals) this.arrivals.splice(0, this.arrivals.length - this.maxArrivals + 1);
+    this.arrivals.push(t);
+    const call = this.calls.get(key);
+    if (call) {
+      call.attempts++;
+      if (call.lastEndedAt !== null && call.lastStatus !== null)
+        this.retryGaps.push({
+          attempt: call.attempts,
+          gapMs: t - call.lastEndedAt,
+          previousStatus: call.lastStatus,
+          previousRetryAfterMs: call.lastRetryAfterMs,
+        });
+    } else {
+      this.calls.set(key, { attempts: 1, lastEndedAt: null, lastStatus: null, lastRetryAfterMs: null });
+    }
+    return t;
+  }
+
+  /** The request left the simulator (answered, or the client went away). Idempotence is the caller's job. */
+  depart(key: string, status: number | 'timeout', retryAfterMs: number | null) {
+    this.inFlight--;
+    const call = this.calls.get(key);
+    if (call) {
+      call.lastEndedAt = this.now();
+      call.lastStatus = status;
+      call.lastRetryAfterMs = retryAfterMs;
+    }
+  }
+
+  fault(kind: FaultKind) {
+    this.faults[kind]++;
+  }
+
+  answered(usage: { promptTokens: number; completionTokens: number } | null) {
+    this.ok++;
+    if (usage) {
+      this.usage.promptTokens += usage.promptTokens;
+      this.usage.completionTokens += usage.completionTokens;
+    }
+  }
+
+  snapshot(windowMs = 60_000): SimStatsSnapshot {
+    const a = this.arrivals;
+    let best = 0;
+    // Two pointers over the sorted arrival log: the most arrivals inside any half-open window [t, t + windowMs).
+    for (let i = 0, j = 0; j < a.length; j++) {
+      while (a[j]! - a[i]! >= windowMs) i++;
+      best = Math.max(best, j - i + 1);
+    }
+    const perMinute: number[] = [];
+    for (const t of a) {
+      const m = Math.floor(t / 60_000);
+      while (perMinute.length <= m) perMinute.push(0);
+      perMinute[m]!++;
+    }
+    return {
+      requests: { ...this.requests },
+      inFlight: this.inFlight,
+      maxInFlight: this.maxInFlight,
+      ok: this.ok,
+      faults: { ...this.faults },
+      usage: { ...this.usage },
+      maxInWindow: { windowMs, count: best },
+      perMinute,
+      retryGaps: [...this.retryGaps],
+      firstArrivalMs: a.length > 0 ? a[0]! : null,
+      lastArrivalMs: a.length > 0 ? a[a.length - 1]! : null,
+    };
+  }
+
+  reset() {
+    const fresh = new SimStats(this.maxArrivals);
+    // Requests open across a reset still depart later: keep the open count so it never goes negative.
+    fresh.inFlight = this.inFlight;
+    Object.assign(this, fresh);
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * deploy/k8s/base, built as typed data (kubernetes-models types catch a misspelt field at compile time; the unit
+ * test validates the written YAML against the Kubernetes and KEDA schemas). One Deployment and one KEDA
+ * ScaledObject per stage, scaled on its consumer group's lag with replicas capped at the input's partitions.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { IContainer, IEnvVar } from 'kubernetes-models/v1';
+import { HTTP_PORT, IMAGE, deployStages, type DeployStage } from './stages.js';
+
+export const NAMESPACE = 'personahub';
+export const SECRET = 'personahub-secrets';
+export const TLS_SECRET = 'personahub-kafka-tls';
+const CONFIG_FILE = fileURLToPath(new URL('../config/personahub.k8s.yaml', import.meta.url));
+const CONFIG_YAML = () => readFileSync(CONFIG_FILE, 'utf8');
+/** Bootstrap servers for KEDA's lag queries: the same brokers the config names. */
+const BOOTSTRAP = 'kafka-bootstrap.kafka.svc:9093';
+
+const partOf = { 'app.kubernetes.io/part-of': 'personahub' };
+const labels = (component: string) => ({ 'app.kubernetes.io/name': 'personahub', 'app.kubernetes.io/component': component, ...partOf });
+
+const secretEnv = (name: string, key: string, optional = false): IEnvVar => ({
+  name, valueFrom: { secretKeyRef: { name: SECRET, key, optional } },
+});
+
+function podEnv(usesLlm: boolean): IEnvVar[] {
+  return [
+    { name: 'PERSONAHUB_CONFIG', value: '/etc/personahub/config.yaml' },
+    { name: 'NODE_OPTIONS', value: '--max-old-space-size=768' },
+    secretEnv('PERSONAHUB_KAFKA_PASSWORD', 'kafka-password'),
+    secretEnv('PERSONAHUB_REGISTRY_PASSWORD', 'registry-password'),
+    ...(usesLlm ? [secretEnv('OPENAI_API_KEY', 'llm-api-key')] : []),
+  ];
+}
+
+function container(name: string, args: string[], usesLlm: boolean, probes: boolean): IContainer {
+  return {
+    name,
+    image: IMAGE,
+    args,
+    env: podEnv(usesLlm),
+    ...(probes
+      ? {
+          ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+          startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
+          livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
+          // Ready = connected to Kafka and holding an assignment (src/http/server.ts).
+          readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
+        }
+      : {}),
+    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+    securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [
+      { name: 'config', mountPath: '/etc/personahub/config.yaml', subPath: 'config.yaml', readOnly: true },
+      { name: 'kafka-tls', mountPath: '/etc/personahub/tls', readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
+  };
+}
+
+const volumes = [
+  { name: 'config', configMap: { name: 'personahub-config' } },
+  { name: 'kafka-tls', secret: { secretName: TLS_SECRET } },
+  { name: 'tmp', emptyDir: {} },
+];
+
+function deployment(s: DeployStage) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: `personahub-${s.name}`, labels: labels(s.name) },
+    spec: {
+      // KEDA owns the replica count from here on; this is the count before the first scale decision.
+      replicas: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'personahub', 'app.kubernetes.io/component': s.name } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: {
+          labels: labels(s.name),
+          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(HTTP_PORT), 'prometheus.io/path': '/metrics' },
+        },
+        spec: {
+          // SIGTERM drains in-flight work and commits within runtime.shutdownTimeoutMs (30 s); leave headroom.
+          terminationGracePeriodSeconds: 45,
+          containers: [container('personahub', ['run', s.name], s.usesLlm, true)],
+          volumes,
+        },
+      },
+    },
+  };
+}
+
+function scaledObject(s: DeployStage) {
+  return {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name: `personahub-${s.name}`, labels: labels(s.name) },
+    spec: {
+      scaleTargetRef: { name: `personahub-${s.name}` },
+      minReplicaCount: 1,
+      // More consumers than partitions would sit idle: a group gives each partition to one member.
+      maxReplicaCount: s.partitions,
+      pollingInterval: 15,
+      cooldownPeriod: 300,
+      triggers: [{
+        type: 'kafka',
+        metadata: {
+          bootstrapServers: BOOTSTRAP,
+          consumerGroup: s.groupId,
+          topic: s.input,
+          // Per-replica lag target: LLM stages take seconds per record, the others microseconds.
+          lagThreshold: s.usesLlm ? '50' : '1000',
+          activationLagThreshold: '1',
+          offsetResetPolicy: 'earliest',
+          allowIdleConsumers: 'false',
+        },
+        authenticationRef: { name: 'personahub-kafka' },
+      }],
+    },
+  };
+}
+
+export function k8sResources(): Record<string, unknown[]> {
+  const stages = deployStages();
+  return {
+    'namespace.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: partOf } }],
+    'configmap.yaml': [{
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: 'personahub-config', labels: partOf },
+      data: { 'config.yaml': CONFIG_YAML() },
+    }],
+    'service-metrics.yaml': [{
+      apiVersion: 'v1', kind: 'Service',
+      // Headless: its DNS name lists every personahub pod (deploy/prometheus/prometheus.k8s.yml scrapes them).
+      metadata: { name: 'personahub-metrics', labels: partOf },
+      spec: { clusterIP: 'None', selector: partOf, ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http' }] },
+    }],
+    'job-init.yaml': [{
+      apiVersion: 'batch/v1', kind: 'Job',
+      metadata: { name: 'personahub-init', labels: labels('init') },
+      spec: {
+        backoffLimit: 6,
+        ttlSecondsAfterFinished: 3600,
+        template: {
+          metadata: { labels: labels('init') },
+          spec: {
+            restartPolicy: 'OnFailure',
+            // Idempotent: creates missing topics, raises partitions, registers schemas; safe to re-run on upgrade.
+            initContainers: [container('topics', ['topics', 'apply'], false, false)],
+            containers: [container('schemas', ['schemas', 'register'], false, false)],
+            volumes,
+          },
+        },
+      },
+    }],
+    'deployments.yaml': stages.map(deployment),
+    'keda-auth.yaml': [{
+      apiVersion: 'keda.sh/v1alpha1', kind: 'TriggerAuthentication',
+      metadata: { name: 'personahub-kafka', labels: partOf },
+      spec: {
+        // KEDA's kafka scaler reads SASL/TLS settings from these Secret keys (sasl: scram_sha512, tls: enable).
+        secretTargetRef: [
+          { parameter: 'sasl', name: SECRET, key: 'keda-kafka-sasl' },
+          { parameter: 'username', name: SECRET, key: 'kafka-username' },
+          { parameter: 'password', name: SECRET, key: 'kafka-password' },
+          { parameter: 'tls', name: SECRET, key: 'keda-kafka-tls' },
+          { parameter: 'ca', name: TLS_SECRET, key: 'ca.crt' },
+        ],
+      },
+    }],
+    'scaledobjects.yaml': stages.map(scaledObject),
+  };
+}
+
+/** Not part of the kustomization: the shape of the Secrets an operator creates (values are placeholders). */
+export function secretExample(): unknown[] {
+  return [
+    {
+      apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+      metadata: { name: SECRET, namespace: NAMESPACE, labels: partOf },
+      stringData: {
+        'llm-api-key': 'sk-REPLACE-ME',
+        'kafka-username': 'personahub',
+        'kafka-password': 'REPLACE-ME',
+        'registry-password': 'REPLACE-ME',
+        'keda-kafka-sasl': 'scram_sha512',
+        'keda-kafka-tls': 'enable',
+      },
+    },
+    {
+      apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+      metadata: { name: TLS_SECRET, namespace: NAMESPACE, labels: partOf },
+      stringData: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nREPLACE-ME\n-----END CERTIFICATE-----\n' },
+    },
+  ];
+}
+
+export function kustomization(files: string[]): Record<string, unknown> {
+  return {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    namespace: NAMESPACE,
+    resources: files,
+    images: [{ name: IMAGE.split(':')[0], newTag: IMAGE.split(':')[1] }],
+  };
+}

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import { register as sim } from './sim.js';
+import { register as dedup } from './dedup.js';
+import { register as dedupEval } from './dedup-eval.js';
+import { register as topics } from './topics.js';
+import { register as schemas } from './schemas.js';
 
 /**
  * Every subcommand module, in help order. Each module exports `register(program: Command): void`.
  * Add a new command by adding its module here.
  */
-export const COMMANDS: Array<(program: Command) => void> = [sim];
+export const COMMANDS: Array<(program: Command) => void> = [sim, topics, schemas, dedup, dedupEval];

@@ -1,0 +1,93 @@
+import type { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+import { poison } from '../errors.js';
+import type { Codec } from '../runtime/codec.js';
+import { classifyRegistryError, registryStatus } from './client.js';
+import { valueSubject } from '../../topics/types.js';
+
+/**
+ * Confluent wire format: byte 0 = magic 0, bytes 1..4 = schema id (big-endian), then the payload (JSON text here).
+ * Any consumer that speaks the Confluent format (Java, Python, kcat -s) can read what we write.
+ */
+const MAGIC = 0;
+const HEADER_BYTES = 5;
+
+export interface RegistryCodecOptions {
+  /**
+   * Decode: check that a framed record's schema id exists in the registry (cached per id). Catches garbage that
+   * happens to start with a zero byte. Default true.
+   */
+  verifySchemaIds?: boolean;
+}
+
+/**
+ * Codec (src/runtime/codec.ts) backed by the schema registry.
+ *  encode: JSON framed with the id of the latest version of `<topic>-value` (cached by the client for 60 s).
+ *          The subject must exist (`personahub schemas register`); a missing subject is fatal `registry_error`.
+ *  decode: registry-framed JSON, or plain JSON (first byte `{`, `[` or whitespace) as a crawler or kcat writes it.
+ *          Anything else, unparsable JSON or an unknown schema id is poison `decode_failed`.
+ * Values are not validated here: the runtime validates decoded values and stage outputs with the zod contracts.
+ */
+export function createRegistryCodec(client: SchemaRegistryClient, options: RegistryCodecOptions = {}): Codec {
+  const verify = options.verifySchemaIds ?? true;
+  /** ids known to exist, per subject (an id is immutable once assigned, so this never needs invalidating). */
+  const knownIds = new Map<string, Set<number>>();
+
+  async function latestId(topic: string): Promise<number> {
+    const subject = valueSubject(topic);
+    try {
+      return (await client.getLatestSchemaMetadata(subject)).id!;
+    } catch (e) {
+      throw classifyRegistryError(e, `latest schema of ${subject} (run \`personahub schemas register\`?)`);
+    }
+  }
+
+  async function checkId(topic: string, id: number): Promise<void> {
+    const subject = valueSubject(topic);
+    const known = knownIds.get(subject);
+    if (known?.has(id)) return;
+    try {
+      await client.getBySubjectAndId(subject, id);
+    } catch (e) {
+      if (registryStatus(e) === 404) throw poison('decode_failed', `schema id ${id} is unknown to the registry (${subject})`, { cause: e });
+      throw classifyRegistryError(e, `schema id ${id} of ${subject}`);
+    }
+    knownIds.set(subject, (known ?? new Set<number>()).add(id));
+  }
+
+  return {
+    async encode(topic, value) {
+      const id = await latestId(topic);
+      const json = Buffer.from(JSON.stringify(value), 'utf8');
+      const out = Buffer.allocUnsafe(HEADER_BYTES + json.length);
+      out.writeUInt8(MAGIC, 0);
+      out.writeUInt32BE(id, 1);
+      json.copy(out, HEADER_BYTES);
+      return out;
+    },
+
+    async decode(topic, bytes) {
+      if (bytes.length === 0) throw poison('decode_failed', 'empty message value');
+      const first = bytes[0]!;
+      let body: Buffer;
+      if (first === MAGIC) {
+        if (bytes.length <= HEADER_BYTES) throw poison('decode_failed', `registry frame of ${bytes.length} bytes has no payload`);
+        if (verify) await checkId(topic, bytes.readUInt32BE(1));
+        body = bytes.subarray(HEADER_BYTES);
+      } else if (isPlainJsonStart(first)) {
+        body = bytes;
+      } else {
+        throw poison('decode_failed', `neither registry-framed nor plain JSON (first byte 0x${first.toString(16).padStart(2, '0')})`);
+      }
+      try {
+        return JSON.parse(body.toString('utf8')) as unknown;
+      } catch (e) {
+        throw poison('decode_failed', `payload is not JSON: ${(e as Error).message}`, { cause: e });
+      }
+    },
+  };
+}
+
+/** `{`, `[`, or JSON whitespace (space, tab, LF, CR): how plain JSON documents start. */
+function isPlainJsonStart(byte: number): boolean {
+  return byte === 0x7b || byte === 0x5b || byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}

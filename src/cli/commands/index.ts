@@ -4,9 +4,12 @@ import { register as dedup } from './dedup.js';
 import { register as dedupEval } from './dedup-eval.js';
 import { register as topics } from './topics.js';
 import { register as schemas } from './schemas.js';
+import { register as ingest } from './ingest.js';
+import { register as tail } from './tail.js';
+import { register as exportTopic } from './export.js';
 
 /**
  * Every subcommand module, in help order. Each module exports `register(program: Command): void`.
  * Add a new command by adding its module here.
  */
-export const COMMANDS: Array<(program: Command) => void> = [sim, topics, schemas, dedup, dedupEval];
+export const COMMANDS: Array<(program: Command) => void> = [sim, topics, schemas, ingest, tail, exportTopic, dedup, dedupEval];

@@ -9,9 +9,11 @@ import type { ScenarioConfig } from './spec.js';
  * Builds the synthesis prompt of a scenario row in one of three modes:
  *  - zero-shot: the task and the persona;
  *  - few-shot: plus example outputs (without their personas) in the instructions;
- *  - persona-few-shot: the examples as earlier turns, each persona with the output it led to, so the model sees
- *    how an output follows from a persona.
- * The persona is untrusted text (it came from the web through an LLM): it only ever appears in user turns.
+ *  - persona-few-shot: each example persona with the output it led to, so the model sees how an output follows
+ *    from a persona.
+ * Examples are our own trusted text and go in the system message; the persona being synthesised is untrusted (it
+ * came from the web through an LLM) and is the one and only user turn. (A single user turn also keeps the
+ * simulator, which derives its reply from the user text before any assistant turn, meaningful.)
  */
 export const PERSONA_BEGIN = '<<<PERSONA';
 export const PERSONA_END = 'PERSONA>>>';
@@ -47,12 +49,9 @@ export function synthMessages(scenario: ScenarioName, cfg: ScenarioConfig, perso
     system.push('Examples of good outputs for other personas:');
     for (const ex of examples) system.push(JSON.stringify(ex.output));
   }
-  const messages: ChatMessage[] = [{ role: 'system', content: system.join('\n') }];
-  if (cfg.mode === 'persona-few-shot') {
-    for (const ex of examples) {
-      messages.push(personaTurn(ex.persona), { role: 'assistant', content: JSON.stringify(ex.output) });
-    }
+  if (cfg.mode === 'persona-few-shot' && examples.length > 0) {
+    system.push('Examples: a persona, then a good output for it.');
+    for (const ex of examples) system.push(`Persona: ${ex.persona}\nOutput: ${JSON.stringify(ex.output)}`);
   }
-  messages.push(personaTurn(persona));
-  return messages;
+  return [{ role: 'system', content: system.join('\n') }, personaTurn(persona)];
 }

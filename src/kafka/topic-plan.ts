@@ -111,6 +111,24 @@ export async function applyTopicPlan(admin: Admin, plan: readonly TopicPlanEntry
   }
 }
 
+/**
+ * Re-plan until the cluster reports the declared state (bounded). Topic metadata and configs reach the broker's
+ * view asynchronously after create/alter requests (KRaft metadata log), so a plan made right after `apply` can
+ * still show the old state; callers that promise convergence (`topics apply`, tests) wait here.
+ */
+export async function waitForTopics(admin: Admin, topics: readonly ResolvedTopic[], timeoutMs = 30_000): Promise<TopicPlanEntry[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const plan = await planTopics(admin, topics);
+    const pending = plan.filter((e) => planStatus(e) !== 'ok');
+    if (pending.length === 0) return plan;
+    if (Date.now() >= deadline) {
+      throw new Error(`topics not converged after ${timeoutMs} ms: ${pending.map((e) => e.topic.name).join(', ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Human-readable plan, one line per action, then a summary line. */
 export function formatTopicPlan(plan: readonly TopicPlanEntry[]): string {
   const lines: string[] = [];

@@ -40,8 +40,9 @@ export async function registerSubject(client: SchemaRegistryClient, subject: str
     }
     const id = await client.register(subject, info);
     if (!exists) await ensureBackward(client, subject);
-    const latest = await client.getLatestSchemaMetadata(subject);
-    return { subject, status: 'registered', id, version: latest.version ?? 0 };
+    // Look the schema up rather than asking for "latest": the client caches latest per subject for a minute.
+    const registered = await lookup(client, subject, schemaText);
+    return { subject, status: 'registered', id, version: registered?.version ?? 0 };
   } catch (e) {
     throw classifyRegistryError(e, `register ${subject}`);
   }

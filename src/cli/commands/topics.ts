@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { topicsFor } from '../../../topics/index.js';
 import { loadConfig } from '../../config/load.js';
 import { createKafka } from '../../kafka/client.js';
-import { applyTopicPlan, formatTopicPlan, planStatus, planTopics } from '../../kafka/topic-plan.js';
+import { applyTopicPlan, formatTopicPlan, planStatus, planTopics, waitForTopics } from '../../kafka/topic-plan.js';
 
 /**
  * `personahub topics list`: the topics of topics/ (no broker needed).
@@ -49,7 +49,8 @@ export function register(program: Command): void {
       const admin = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-topics` }).admin();
       await admin.connect();
       try {
-        const plan = await planTopics(admin, topicsFor(toTopicsOptions(o)));
+        const wanted = topicsFor(toTopicsOptions(o));
+        const plan = await planTopics(admin, wanted);
         process.stdout.write(`${formatTopicPlan(plan)}\n`);
         if (o.dryRun) return;
         if (plan.every((e) => planStatus(e) === 'ok')) {
@@ -57,6 +58,7 @@ export function register(program: Command): void {
           return;
         }
         await applyTopicPlan(admin, plan);
+        await waitForTopics(admin, wanted);
         process.stdout.write('applied\n');
       } finally {
         await admin.disconnect();

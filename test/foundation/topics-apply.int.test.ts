@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicsFor } from '../../topics/index.js';
+import { applyTopicPlan, planStatus, planTopics, waitForTopics } from '../../src/kafka/topic-plan.js';
+import { deleteTopicsWithPrefix, kafka, randomPrefix } from './helpers.js';
+
+const { ConfigResourceTypes } = kafkajs;
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../../bin/personahub.mjs', import.meta.url));
+
+describe('topics apply against the real broker', () => {
+  const admin = kafka().admin();
+  const prefixes: string[] = [];
+  const fresh = (what: string) => {
+    const p = randomPrefix(what);
+    prefixes.push(p);
+    return p;
+  };
+
+  beforeAll(async () => admin.connect());
+  afterAll(async () => {
+    for (const p of prefixes) await deleteTopicsWithPrefix(admin, p);
+    await admin.disconnect();
+  });
+
+  it('`topics apply --dry-run` on a broker without them lists every topic of the design, and creates nothing', async () => {
+    const prefix = fresh('dry');
+    const { stdout } = await run(process.execPath, [BIN, 'topics', 'apply', '--dry-run', '--prefix', prefix], { timeout: 120_000 });
+    const topics = topicsFor({ prefix });
+    for (const t of topics) expect(stdout).toMatch(new RegExp(`^create +${t.name.replace(/\./g, '\\.')} +partitions=${t.partitions} `, 'm'));
+    expect(stdout).toContain(`plan: ${topics.length} to create, 0 to change, 0 unchanged`);
+    expect((await admin.listTopics()).filter((t) => t.startsWith(prefix))).toEqual([]);
+  });
+
+  it('creates everything once; applied twice is a no-op', async () => {
+    const prefix = fresh('twice');
+    const topics = topicsFor({ prefix });
+    await applyTopicPlan(admin, await planTopics(admin, topics));
+    await waitForTopics(admin, topics);
+
+    // Converged: a second plan has nothing to do, and the CLI agrees.
+    const second = await planTopics(admin, topics);
+    expect(second.filter((e) => planStatus(e) !== 'ok').map((e) => e.topic.name)).toEqual([]);
+    expect(second.flatMap((e) => e.warnings)).toEqual([]);
+
+    const meta = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+    for (const t of topics) expect(meta.topics.find((m) => m.name === t.name)?.partitions.length, t.name).toBe(t.partitions);
+
+    const { stdout } = await run(process.execPath, [BIN, 'topics', 'apply', '--prefix', prefix], { timeout: 120_000 });
+    expect(stdout).toContain(`plan: 0 to create, 0 to change, ${topics.length} unchanged`);
+    expect(stdout).toContain('nothing to do');
+  });
+
+  it('raises partitions and aligns drifted configs, never lowers or deletes', async () => {
+    const prefix = fresh('drift');
+    const topics = topicsFor({ prefix });
+    const docs = topics.find((t) => t.baseName === 'web.documents')!;
+    const dlq = topics.find((t) => t.baseName.includes('.dlq.'))!;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: docs.name, numPartitions: 2, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '1000' }] },
+        { topic: dlq.name, numPartitions: dlq.partitions + 2, replicationFactor: 1 },
+      ],
+    });
+
+    const plan = await planTopics(admin, topics);
+    const docsEntry = plan.find((e) => e.topic.name === docs.name)!;
+    expect(docsEntry.raisePartitions).toEqual({ from: 2, to: docs.partitions });
+    expect(docsEntry.configChanges).toContainEqual({ key: 'retention.ms', from: '1000', to: docs.configs['retention.ms'] });
+    const dlqEntry = plan.find((e) => e.topic.name === dlq.name)!;
+    expect(dlqEntry.raisePartitions).toBeUndefined();
+    expect(dlqEntry.warnings.join()).toMatch(/more than the 1 declared/);
+
+    await applyTopicPlan(admin, plan);
+    await waitForTopics(admin, topics);
+    const meta = await admin.fetchTopicMetadata({ topics: [docs.name, dlq.name] });
+    expect(meta.topics.find((m) => m.name === docs.name)!.partitions).toHaveLength(docs.partitions);
+    expect(meta.topics.find((m) => m.name === dlq.name)!.partitions).toHaveLength(dlq.partitions + 2);
+    const cfg = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: docs.name }] });
+    expect(cfg.resources[0]!.configEntries.find((c) => c.configName === 'retention.ms')?.configValue).toBe(docs.configs['retention.ms']);
+  });
+});

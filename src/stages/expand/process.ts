@@ -2,7 +2,6 @@ import type { Stage, StageDeps, StageOutput } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
 import { Persona } from '../../contracts/persona.js';
 import { normalize, personaId } from '../../dedup/index.js';
-import { requestParams } from '../llm-override.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { childBudgets } from './budget.js';
 import { EXPAND_PROMPT, expandMessages, expandReplySchema } from './prompt.js';
@@ -32,8 +31,6 @@ export function createExpandStage(config: Config, deps: StageDeps): Stage<Person
         messages: expandMessages(cfg, parent.text, budgets.length),
         schema: expandReplySchema,
         schemaName: 'related_personas',
-        ...(cfg.llm.model !== undefined ? { model: cfg.llm.model } : {}),
-        params: requestParams(cfg.llm),
         signal: ctx.signal,
       });
       const seen = new Set<string>([parent.id]);

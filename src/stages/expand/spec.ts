@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { LlmOverride } from '../llm-override.js';
 
 /** Relation kinds suggested to the model; it may name others when they fit better. */
 export const DEFAULT_RELATIONS = [
@@ -31,7 +30,6 @@ export const ExpandConfig = z
       .default(60)
       .describe('Budget: personas one document may yield in total, hop 0 included (see src/stages/expand/budget.ts)'),
     relations: z.array(z.string().min(1)).min(1).default([...DEFAULT_RELATIONS]).describe('Relation kinds suggested to the model'),
-    llm: LlmOverride,
   })
-  .default({ fanOut: 3, maxHops: 6, maxPersonasPerDocument: 60, relations: [...DEFAULT_RELATIONS], llm: {} });
+  .default({ fanOut: 3, maxHops: 6, maxPersonasPerDocument: 60, relations: [...DEFAULT_RELATIONS] });
 export type ExpandConfig = z.infer<typeof ExpandConfig>;

@@ -3,7 +3,6 @@ import type { Config } from '../../config/schema.js';
 import { WebDocument } from '../../contracts/web-document.js';
 import { Persona } from '../../contracts/persona.js';
 import { normalize, personaId } from '../../dedup/index.js';
-import { requestParams } from '../llm-override.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { hop0Budget } from '../expand/budget.js';
 import { EXTRACT_PROMPT, extractMessages, extractReplySchema } from './prompt.js';
@@ -48,8 +47,6 @@ export function createExtractStage(config: Config, deps: StageDeps): Stage<WebDo
         messages: extractMessages(cfg, { url: doc.url, text }),
         schema: replySchema,
         schemaName: 'personas',
-        ...(cfg.llm.model !== undefined ? { model: cfg.llm.model } : {}),
-        params: requestParams(cfg.llm),
         signal: ctx.signal,
       });
       // The same persona text under two perspectives is one persona: keep the first, by id.

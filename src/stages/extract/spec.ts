@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { LlmOverride } from '../llm-override.js';
 
 /** Perspectives from which a persona can be inferred from a text (Text-to-Persona). */
 export const EXTRACT_PERSPECTIVES = ['read', 'write', 'like', 'dislike'] as const;
@@ -30,7 +29,6 @@ export const ExtractConfig = z
       .default(1500)
       .describe('...and to about this many tokens (estimated at 4 characters per token); the smaller cut wins'),
     minTextChars: z.number().int().min(1).default(200).describe('Documents with less text are filtered, not sent to the LLM'),
-    llm: LlmOverride,
   })
   .refine((c) => c.minPersonas <= c.maxPersonas, { message: 'minPersonas must be <= maxPersonas' })
   .default({
@@ -41,6 +39,5 @@ export const ExtractConfig = z
     maxInputChars: 6000,
     maxInputTokens: 1500,
     minTextChars: 200,
-    llm: {},
   });
 export type ExtractConfig = z.infer<typeof ExtractConfig>;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { SCENARIOS, type ScenarioName } from '../../contracts/scenarios.js';
-import { LlmOverride } from '../llm-override.js';
 
 export const SYNTH_MODES = ['zero-shot', 'few-shot', 'persona-few-shot'] as const;
 export type SynthMode = (typeof SYNTH_MODES)[number];
@@ -24,9 +23,8 @@ export const ScenarioConfig = z
       .describe('zero-shot: task only; few-shot: plus example outputs; persona-few-shot: examples paired with their personas'),
     examples: z.number().int().min(0).default(2).describe('Examples shown in the few-shot modes (at most those in the table)'),
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-    llm: LlmOverride,
   })
-  .default({ enabled: true, samplingRate: 1, mode: 'persona-few-shot', examples: 2, params: {}, llm: {} });
+  .default({ enabled: true, samplingRate: 1, mode: 'persona-few-shot', examples: 2, params: {} });
 export type ScenarioConfig = z.infer<typeof ScenarioConfig>;
 
 const scenarioShape = Object.fromEntries(SCENARIOS.map((s) => [s, ScenarioConfig])) as {

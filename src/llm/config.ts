@@ -1,14 +1,31 @@
 import { z } from 'zod';
 import { LOCAL_DEFAULTS } from '../config/services.js';
 
+/**
+ * The `llm` section. Limits are per endpoint and shared by every stage of a process (one limiter per base URL).
+ * Precedence of model and sampling params for a call: the request's own > `scenarios[scenario]` >
+ * `stages[stage]` > the defaults here.
+ */
 export const EndpointConfig = z.object({
   baseUrl: z.string().describe('OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1'),
   apiKeyEnv: z.string().default('OPENAI_API_KEY').describe('Environment variable holding the API key (may be unset for local servers)'),
-  maxInFlight: z.number().int().positive().default(64),
+  maxInFlight: z.number().int().positive().default(64).describe('Requests open at once against this endpoint'),
   requestsPerMinute: z.number().positive().default(600),
-  tokensPerMinute: z.number().positive().default(1_000_000),
-  timeoutMs: z.number().int().positive().default(60_000),
-  maxAttempts: z.number().int().min(1).default(6).describe('HTTP attempts per call (429/5xx/timeouts/malformed)'),
+  tokensPerMinute: z.number().positive().default(1_000_000).describe('Input tokens estimated before a call (chars/4), corrected to input+output reported after'),
+  rateWindowMs: z
+    .number()
+    .int()
+    .positive()
+    .default(60_000)
+    .describe('Sliding window over which the per-minute limits are enforced, scaled to its length (tests use short windows)'),
+  timeoutMs: z.number().int().positive().default(60_000).describe('Per HTTP attempt'),
+  maxAttempts: z.number().int().min(1).default(6).describe('HTTP attempts per call (429/5xx/timeouts/connection errors/malformed replies)'),
+  maxMalformedReplies: z.number().int().min(1).default(3).describe('Malformed replies tolerated per call before it is poison'),
+  backoffBaseMs: z.number().int().positive().default(500).describe('First retry backoff; doubles per attempt, full jitter'),
+  backoffMaxMs: z.number().int().positive().default(30_000),
+  holdOn429: z.boolean().default(true).describe('After a 429, hold every new request to this endpoint for its Retry-After'),
+  breakerFailures: z.number().int().positive().default(8).describe('Consecutive 5xx/timeouts/connection errors that open the circuit'),
+  breakerHalfOpenAfterMs: z.number().int().positive().default(10_000).describe('How long the circuit stays open before one probe'),
 });
 export type EndpointConfig = z.infer<typeof EndpointConfig>;
 
@@ -16,28 +33,45 @@ export const ModelPrice = z.object({
   inputPerMTok: z.number().nonnegative().describe('USD per million input tokens'),
   outputPerMTok: z.number().nonnegative().describe('USD per million output tokens'),
 });
+export type ModelPrice = z.infer<typeof ModelPrice>;
+
+export const SamplingParams = z.object({
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  seed: z.number().int().optional(),
+});
+
+export const CallOverride = z.object({
+  model: z.string().optional(),
+  params: SamplingParams.optional(),
+  timeoutMs: z.number().int().positive().optional(),
+});
+export type CallOverride = z.infer<typeof CallOverride>;
 
 const SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
 
 export const LlmConfig = z
   .object({
-    endpoint: EndpointConfig.default({
-      baseUrl: SIM_URL, apiKeyEnv: 'OPENAI_API_KEY', maxInFlight: 64, requestsPerMinute: 600, tokensPerMinute: 1_000_000,
-      timeoutMs: 60_000, maxAttempts: 6,
-    }),
+    endpoint: EndpointConfig.prefault({ baseUrl: SIM_URL }),
     model: z.string().default('personahub-sim-1').describe('Default chat model'),
     embeddingModel: z.string().default('personahub-sim-embed-1'),
     params: z
-      .object({ temperature: z.number().min(0).max(2).default(0.7), top_p: z.number().min(0).max(1).default(1), max_tokens: z.number().int().positive().default(1024) })
-      .default({ temperature: 0.7, top_p: 1, max_tokens: 1024 }),
-    prices: z.record(z.string(), ModelPrice).default({}).describe('Price table by model name, for cost estimates'),
+      .object({
+        temperature: z.number().min(0).max(2).default(0.7),
+        top_p: z.number().min(0).max(1).default(1),
+        max_tokens: z.number().int().positive().default(1024),
+      })
+      .prefault({}),
+    stages: z.record(z.string(), CallOverride).default({}).describe('Per-stage model/params/timeout overrides'),
+    scenarios: z.record(z.string(), CallOverride).default({}).describe('Per-scenario overrides (win over the stage\'s)'),
+    prices: z.record(z.string(), ModelPrice).default({}).describe('Price table by model name (exact, else longest prefix), for cost estimates'),
     budgetUsd: z.number().positive().optional().describe('Pause LLM work once estimated spend reaches this'),
+    budgetMode: z
+      .enum(['pause', 'fail'])
+      .default('pause')
+      .describe('pause: calls wait (abortable) until the budget is raised; fail: calls fail retriable budget_exhausted'),
   })
-  .default({
-    endpoint: { baseUrl: SIM_URL, apiKeyEnv: 'OPENAI_API_KEY', maxInFlight: 64, requestsPerMinute: 600, tokensPerMinute: 1_000_000, timeoutMs: 60_000, maxAttempts: 6 },
-    model: 'personahub-sim-1',
-    embeddingModel: 'personahub-sim-embed-1',
-    params: { temperature: 0.7, top_p: 1, max_tokens: 1024 },
-    prices: {},
-  });
+  .prefault({});
 export type LlmConfig = z.infer<typeof LlmConfig>;
+export type LlmConfigInput = z.input<typeof LlmConfig>;

@@ -1,6 +1,7 @@
 import { hash32 } from './rng.js';
 import { fillSchema, type JsonSchema } from './schema-fill.js';
 import { estimateTokens, salientTerms } from './text.js';
+import { SIM_MODEL_PREFIX } from './labels.js';
 
 /**
  * The content of a simulated chat completion: a pure function of the request and the simulator seed.
@@ -14,7 +15,6 @@ export interface ChatRequestBody {
   seed?: number;
 }
 
-export const SIM_MODEL_PREFIX = 'personahub-sim';
 
 /** Every reply names a simulator model, whatever was asked for. */
 export function replyModel(requested: string | undefined): string {

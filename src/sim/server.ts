@@ -7,6 +7,7 @@ import { SimOptions, type FaultOptions, type LatencyOptions, type SimOptionsInpu
 import { normal, seededRandom } from './rng.js';
 import { SimStats, type SimStatsSnapshot } from './stats.js';
 import { estimateTokens } from './text.js';
+import { CALL_ID_HEADER, SIMULATOR_FINGERPRINT, SIMULATOR_HEADER } from './labels.js';
 
 /**
  * personahub's OpenAI-compatible simulator: POST /v1/chat/completions (json_schema response formats honoured),
@@ -17,11 +18,6 @@ import { estimateTokens } from './text.js';
  * arrival order: 429 with Retry-After (answered at once), 500/502/503, "timeout" (held, never answered, until the
  * client hangs up or `hangMs` passes) and malformed 200 replies (cut-off JSON or schema-invalid JSON).
  */
-export const SIMULATOR_HEADER = 'x-personahub-simulator';
-export const SIMULATOR_FINGERPRINT = 'personahub-simulator';
-/** Optional header a client may send to tie the attempts of one logical call together (else: body hash). */
-export const CALL_ID_HEADER = 'x-personahub-call-id';
-
 export interface Simulator {
   /** Base URL for an OpenAI client, ending in /v1. */
   url: string;

@@ -1,0 +1,309 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { BrokenCircuitError, CircuitState, IsolatedCircuitError, TaskCancelledError } from 'cockatiel';
+import OpenAI from 'openai';
+import type { z } from 'zod';
+import { poison, retriable, isPersonahubError, PersonahubError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics/catalogue.js';
+import { SIM_MODEL_PREFIX, SIMULATOR_FINGERPRINT, SIMULATOR_HEADER, CALL_ID_HEADER } from '../sim/labels.js';
+import { backoffMs, sleep } from './backoff.js';
+import { classifyAttemptError } from './classify-error.js';
+import { LlmConfig, type LlmConfigInput } from './config.js';
+import { sharedEndpoint, type EndpointShared } from './endpoint.js';
+import { UsageLedger, type Labels } from './ledger.js';
+import { dropNulls, strictJsonSchema } from './strict-schema.js';
+import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, StructuredResult } from './types.js';
+
+/**
+ * The LlmClient over the `openai` package, for any OpenAI-compatible base URL.
+ *
+ * One logical call = up to `maxAttempts` HTTP attempts. Each attempt passes, in order: the budget gate, the
+ * endpoint's circuit breaker (open → fail fast, retriable `llm_circuit_open`), the endpoint's limiter (in flight,
+ * requests and tokens per window; shared by every client of the endpoint in this process), then one HTTP request
+ * with the `openai` client's own retries disabled, so every retry is ours and counted. Between attempts: backoff
+ * with jitter, never shorter than Retry-After; a 429 also holds the whole endpoint for its Retry-After.
+ * A reply that is not JSON or not schema-valid is re-asked at once (with a short note on what was wrong), up to
+ * `maxMalformedReplies`, then the call fails `poison` `llm_malformed_reply`.
+ */
+export interface LlmClientOptions {
+  metrics?: Metrics;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Random source for backoff jitter (tests may fix it). */
+  random?: () => number;
+}
+
+const SCENARIO_NONE = 'none';
+
+function sanitizeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'reply';
+}
+
+function estimateTokens(messages: ChatMessage[]): number {
+  return messages.reduce((n, m) => n + Math.ceil(m.content.length / 4) + 4, 0);
+}
+
+type Params = { temperature?: number; top_p?: number; max_tokens?: number; seed?: number };
+
+/** Marker for a reply that arrived but cannot be used; retried by re-asking. */
+class MalformedReply extends PersonahubError {
+  constructor(
+    readonly reason: string,
+    readonly content: string,
+  ) {
+    super('poison', 'llm_malformed_reply', `malformed LLM reply: ${reason}`);
+  }
+}
+
+export class OpenAiLlmClient implements LlmClient {
+  readonly config: LlmConfig;
+  readonly metrics: Metrics;
+  private readonly ep: EndpointShared;
+  private readonly openai: OpenAI;
+  private readonly ledger: UsageLedger;
+  private readonly logger: Logger | undefined;
+  private readonly random: () => number;
+  private readonly unsubscribe: () => void;
+
+  constructor(config: LlmConfigInput | LlmConfig, opts: LlmClientOptions = {}) {
+    this.config = LlmConfig.parse(config);
+    this.metrics = opts.metrics ?? createMetrics();
+    this.logger = opts.logger;
+    this.random = opts.random ?? Math.random;
+    const e = this.config.endpoint;
+    const env = opts.env ?? process.env;
+    this.ep = sharedEndpoint(e);
+    this.openai = new OpenAI({
+      baseURL: e.baseUrl,
+      // Local servers (vLLM, llama.cpp, the simulator) accept any key; the client refuses to start without one.
+      apiKey: env[e.apiKeyEnv] ?? 'unset',
+      maxRetries: 0,
+      timeout: e.timeoutMs,
+    });
+    this.ledger = new UsageLedger(this.metrics, this.config.prices, this.config.budgetUsd, this.config.budgetMode);
+    this.metrics.llmCircuitOpen.set({ endpoint: this.ep.label }, this.ep.isOpen() ? 1 : 0);
+    const sub = this.ep.breaker.onStateChange((state) => {
+      this.metrics.llmCircuitOpen.set({ endpoint: this.ep.label }, state === CircuitState.Closed ? 0 : 1);
+      if (state === CircuitState.Open) this.logger?.warn({ endpoint: this.ep.label }, 'LLM circuit opened: endpoint failing, calls rejected until a probe succeeds');
+      if (state === CircuitState.Closed) this.logger?.info({ endpoint: this.ep.label }, 'LLM circuit closed');
+    });
+    this.unsubscribe = () => sub.dispose();
+  }
+
+  /** Estimated spend so far (USD) by this client. */
+  get spentUsd(): number {
+    return this.ledger.spentUsd;
+  }
+
+  /** Change the budget (undefined = none); paused calls resume if it leaves room. */
+  raiseBudget(usd: number | undefined): void {
+    this.ledger.raiseBudget(usd);
+  }
+
+  private settings(stage: string, scenario: string | undefined, model: string | undefined, params: Params | undefined) {
+    const s = this.config.stages[stage] ?? {};
+    const sc = scenario !== undefined ? (this.config.scenarios[scenario] ?? {}) : {};
+    const merged: Params = { ...this.config.params };
+    for (const p of [s.params, sc.params, params]) for (const [k, v] of Object.entries(p ?? {})) if (v !== undefined) merged[k as keyof Params] = v;
+    return {
+      model: model ?? sc.model ?? s.model ?? this.config.model,
+      params: merged,
+      timeoutMs: sc.timeoutMs ?? s.timeoutMs ?? this.config.endpoint.timeoutMs,
+    };
+  }
+
+  async complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>> {
+    const { model, params, timeoutMs } = this.settings(req.stage, req.scenario, req.model, req.params);
+    const labels: Labels = { stage: req.stage, scenario: req.scenario ?? SCENARIO_NONE, model };
+    const { jsonSchema, original } = strictJsonSchema(req.schema);
+    const responseFormat = { type: 'json_schema' as const, json_schema: { name: sanitizeName(req.schemaName), schema: jsonSchema, strict: true } };
+    let messages = req.messages;
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    let simulated = false;
+    let replyModel = model;
+
+    const { value, attempts } = await this.withRetries(labels, req.signal, (n, callId) =>
+      this.attempt(labels, estimateTokens(messages), req.signal, async (signal) => {
+        const { data, response } = await this.openai.chat.completions
+          .create(
+            { model, messages, response_format: responseFormat, ...params },
+            { signal, timeout: timeoutMs, maxRetries: 0, headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) } },
+          )
+          .withResponse();
+        const input = data.usage?.prompt_tokens ?? 0;
+        const output = data.usage?.completion_tokens ?? 0;
+        usage.inputTokens += input;
+        usage.outputTokens += output;
+        replyModel = data.model || model;
+        simulated =
+          response.headers.get(SIMULATOR_HEADER) === '1' || data.system_fingerprint === SIMULATOR_FINGERPRINT || replyModel.startsWith(SIM_MODEL_PREFIX);
+        return {
+          usage: data.usage ? { input, output } : undefined,
+          use: () => {
+            const parsed = this.parseReply(data, req.schema, original);
+            if (parsed instanceof MalformedReply) {
+              // Re-ask with the original conversation plus the bad reply and what was wrong with it.
+              messages = [
+                ...req.messages,
+                { role: 'assistant', content: parsed.content.slice(0, 4000) },
+                { role: 'user', content: `That reply was not usable (${parsed.reason}). Reply again with only a JSON object that satisfies the schema.` },
+              ];
+              throw parsed;
+            }
+            return parsed;
+          },
+        };
+      }),
+    );
+    const recorded: Record<string, string | number | boolean | null> = { model };
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) recorded[k] = v;
+    return { value, model: replyModel, simulated, usage, attempts, params: recorded };
+  }
+
+  private parseReply<T>(data: OpenAI.Chat.Completions.ChatCompletion, schema: z.ZodType<T>, original: Record<string, unknown>): T | MalformedReply {
+    const choice = data.choices?.[0];
+    if (!choice) return new MalformedReply('no choices in the reply', '');
+    const content = choice.message?.content ?? '';
+    if (choice.message?.refusal) return new MalformedReply('the model refused', content);
+    if (choice.finish_reason === 'length') return new MalformedReply('the reply was cut off at max_tokens', content);
+    let json: unknown;
+    try {
+      json = JSON.parse(content);
+    } catch {
+      return new MalformedReply('not valid JSON', content);
+    }
+    const r = schema.safeParse(dropNulls(json, original));
+    if (r.success) return r.data;
+    const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    return new MalformedReply(`does not match the schema: ${issues}`, content);
+  }
+
+  async embed(req: { stage: string; input: string[]; model?: string; signal?: AbortSignal }): Promise<EmbeddingResult> {
+    const model = req.model ?? this.config.embeddingModel;
+    const labels: Labels = { stage: req.stage, scenario: SCENARIO_NONE, model };
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    let replyModel = model;
+    const est = req.input.reduce((n, s) => n + Math.ceil(s.length / 4), 0);
+    const { value } = await this.withRetries(labels, req.signal, (n, callId) =>
+      this.attempt(labels, est, req.signal, async (signal) => {
+        const { data } = await this.openai.embeddings
+          .create(
+            { model, input: req.input, encoding_format: 'float' },
+            { signal, maxRetries: 0, headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) } },
+          )
+          .withResponse();
+        const input = data.usage?.prompt_tokens ?? 0;
+        usage.inputTokens += input;
+        replyModel = data.model || model;
+        return {
+          usage: data.usage ? { input, output: 0 } : undefined,
+          use: () => {
+            const rows = [...(data.data ?? [])].sort((a, b) => a.index - b.index);
+            if (rows.length !== req.input.length || !rows.every((r) => Array.isArray(r.embedding) && r.embedding.every((x) => typeof x === 'number')))
+              throw new MalformedReply(`expected ${req.input.length} float vectors`, '');
+            return rows.map((r) => r.embedding);
+          },
+        };
+      }),
+    );
+    return { vectors: value, model: replyModel, usage };
+  }
+
+  /**
+   * One HTTP attempt through the breaker and the limiter. `send` performs the request and returns the usage to
+   * charge plus `use`, which turns the reply into the result or throws MalformedReply. The permit is released
+   * with the reported token count so the token window reflects real usage.
+   */
+  private attempt<R>(
+    labels: Labels,
+    estTokens: number,
+    signal: AbortSignal | undefined,
+    send: (signal: AbortSignal | undefined) => Promise<{ usage: { input: number; output: number } | undefined; use: () => R }>,
+  ): Promise<R> {
+    return this.ep.breaker.execute(async () => {
+      const permit = await this.ep.limiter.acquire(estTokens, signal);
+      const endpoint = { endpoint: this.ep.label };
+      this.metrics.llmInFlight.inc(endpoint);
+      const t0 = performance.now();
+      let actual: number | undefined;
+      let outcome = 'ok';
+      try {
+        const reply = await send(signal);
+        if (reply.usage) {
+          actual = reply.usage.input + reply.usage.output;
+          this.ledger.charge(labels, reply.usage.input, reply.usage.output);
+        }
+        try {
+          return reply.use();
+        } catch (e) {
+          outcome = isPersonahubError(e) ? e.code : 'internal';
+          throw e;
+        }
+      } catch (e) {
+        if (signal?.aborted || isPersonahubError(e)) {
+          if (outcome === 'ok') outcome = signal?.aborted ? 'aborted' : (e as PersonahubError).code;
+          throw e;
+        }
+        const pe = classifyAttemptError(e);
+        if (!pe) {
+          outcome = 'aborted';
+          throw e;
+        }
+        outcome = pe.code;
+        if (pe.code === 'llm_rate_limited' && pe.retryAfterMs !== undefined && this.config.endpoint.holdOn429) this.ep.limiter.hold(pe.retryAfterMs);
+        throw pe;
+      } finally {
+        permit.release(actual);
+        this.metrics.llmInFlight.dec(endpoint);
+        this.metrics.llmRequests.inc({ ...labels, outcome });
+        this.metrics.llmRequestSeconds.observe(labels, (performance.now() - t0) / 1000);
+      }
+    }, signal);
+  }
+
+  /** The attempt loop shared by chat and embeddings: budget gate, classification, backoff, bounded attempts. */
+  private async withRetries<R>(labels: Labels, signal: AbortSignal | undefined, run: (attempt: number, callId: string) => Promise<R>): Promise<{ value: R; attempts: number }> {
+    const e = this.config.endpoint;
+    const callId = randomUUID();
+    let malformed = 0;
+    for (let attempt = 1; ; attempt++) {
+      let err: PersonahubError;
+      try {
+        await this.ledger.admit(signal);
+        return { value: await run(attempt, callId), attempts: attempt };
+      } catch (thrown) {
+        if (signal?.aborted) throw signal.reason;
+        if (thrown instanceof BrokenCircuitError || thrown instanceof IsolatedCircuitError) {
+          err = retriable('llm_circuit_open', `LLM endpoint ${this.ep.label} is failing; circuit open`, { cause: thrown, retryAfterMs: e.breakerHalfOpenAfterMs });
+        } else if (thrown instanceof TaskCancelledError) {
+          throw signal?.reason ?? thrown;
+        } else if (isPersonahubError(thrown)) {
+          err = thrown;
+        } else {
+          err = classifyAttemptError(thrown) ?? retriable('internal', 'LLM call failed', { cause: thrown });
+        }
+      }
+      const isMalformed = err.code === 'llm_malformed_reply';
+      if (isMalformed) malformed++;
+      const retryable = isMalformed ? malformed < e.maxMalformedReplies : err.kind === 'retriable' && err.code !== 'llm_circuit_open' && err.code !== 'budget_exhausted';
+      if (!retryable || attempt >= e.maxAttempts) {
+        this.metrics.llmErrors.inc({ ...labels, code: err.code });
+        // A call whose last attempt was malformed is poison, whatever its earlier attempts failed with.
+        throw isMalformed ? poison('llm_malformed_reply', err.message) : err;
+      }
+      this.metrics.llmRetries.inc({ ...labels, code: err.code });
+      // A malformed reply came from a healthy endpoint: re-ask at once. Everything else backs off.
+      if (!isMalformed) await sleep(backoffMs(attempt, e.backoffBaseMs, e.backoffMaxMs, err.retryAfterMs, this.random), signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+  }
+}
+
+/** Build the client from the `llm` config section. Create one per process and hand it to every stage. */
+export function createLlmClient(config: LlmConfigInput | LlmConfig, opts: LlmClientOptions = {}): OpenAiLlmClient {
+  return new OpenAiLlmClient(config, opts);
+}

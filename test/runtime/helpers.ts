@@ -33,6 +33,15 @@ export function testDeps(config: Config, extra: Partial<RuntimeDeps> = {}): Runt
 
 export async function createTopics(admin: Admin, topics: string[], partitions = 1): Promise<void> {
   await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
+  // Metadata can lag the creation on a busy broker ("does not host this topic-partition"): wait until visible.
+  await waitFor(`topics ${topics.join(',')} visible`, async () => {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics });
+      return md.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0));
+    } catch {
+      return false;
+    }
+  }, 30_000, 100);
 }
 
 export async function produce(kafka: Kafka, topic: string, messages: Array<{ key?: string; value: string | Buffer; partition?: number }>): Promise<void> {

@@ -39,7 +39,9 @@ describe('runtime on the real broker', () => {
   async function setup(partitions = 1) {
     const prefix = `${uniq('rt')}.`;
     const name = 'doubler';
-    await createTopics(admin, [`${prefix}in`, `${prefix}out`, dlqTopic(`${prefix}in`, name)], partitions);
+    await createTopics(admin, [`${prefix}in`, dlqTopic(`${prefix}in`, name)], partitions);
+    // one output partition: a read_committed reader sees outputs in commit order
+    await createTopics(admin, [`${prefix}out`], 1);
     return { prefix, name, input: `${prefix}in`, output: `${prefix}out`, dlq: dlqTopic(`${prefix}in`, name) };
   }
 
@@ -71,4 +73,96 @@ describe('runtime on the real broker', () => {
     const metrics = await deps.metrics.registry.getSingleMetricAsString('personahub_records_dead_lettered_total');
     expect(metrics).toContain('code="decode_failed"');
   });
+
+  it('out-of-order completion: the committed offset never passes an incomplete record', async () => {
+    const t = await setup(2);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const stage: Stage<{ n: number }> = {
+      ...doubler(t.name),
+      async process(rec, ctx) {
+        if (rec.n === 3) await gate; // offset 3 of partition 0 stays incomplete
+        return [{ topic: 'out', key: ctx.meta.key!, value: { n: rec.n, doubled: rec.n * 2 } }];
+      },
+    };
+    // records 0..9 on partition 0, completing in shuffled order except 3, which waits for the gate
+    await produce(kafka, t.input, Array.from({ length: 10 }, (_, n) => ({ partition: 0, key: String(n), value: JSON.stringify({ n }) })));
+    const deps = testDeps(testConfig(), { topicPrefix: t.prefix });
+    const handle = await startStage(stage, deps);
+    const groupId = handle.groupId;
+    await waitFor('offsets 0..2 committed', async () => (await committedOffset(admin, groupId, t.input, 0)) === 3);
+    await waitFor('4..9 complete and buffered', async () => (await gauge(deps, 'personahub_buffered_outputs')) === 6);
+    // a record on partition 1, committed in a later round: proof that rounds ran while 3 was incomplete
+    await produce(kafka, t.input, [{ partition: 1, key: 'marker', value: JSON.stringify({ n: 100 }) }]);
+    await waitFor('marker committed', async () => (await committedOffset(admin, groupId, t.input, 1)) === 1);
+    expect(await committedOffset(admin, groupId, t.input, 0)).toBe(3);
+    const before = await readAll(kafka, t.output, (r) => r.some((x) => x.key === 'marker'));
+    expect(before.map((r) => r.key).sort()).toEqual(['0', '1', '2', 'marker']);
+
+    release();
+    await waitFor('all committed', async () => (await committedOffset(admin, groupId, t.input, 0)) === 10);
+    const after = await readAll(kafka, t.output, (r) => r.length >= 11);
+    expect(after.map((r) => Number(JSON.parse(r.value.toString()).n)).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100]);
+    await handle.stop();
+  });
+
+  it('restart from a lower committed offset reprocesses from that offset', async () => {
+    const t = await setup(1);
+    await produce(kafka, t.input, Array.from({ length: 20 }, (_, n) => ({ key: String(n), value: JSON.stringify({ n }) })));
+    const config = testConfig();
+    const first = await startStage(doubler(t.name), testDeps(config, { topicPrefix: t.prefix }));
+    await waitFor('first run committed', async () => (await committedOffset(admin, first.groupId, t.input)) === 20);
+    await first.stop();
+    // an operator rewinds the group (e.g. to replay after a fix)
+    await admin.setOffsets({ groupId: first.groupId, topic: t.input, partitions: [{ partition: 0, offset: '5' }] });
+    const second = await startStage(doubler(t.name), testDeps(config, { topicPrefix: t.prefix }));
+    await waitFor('second run committed', async () => (await committedOffset(admin, second.groupId, t.input)) === 20);
+    const out = await readAll(kafka, t.output, (r) => r.length >= 35);
+    await second.stop();
+    const counts = new Map<number, number>();
+    for (const r of out) {
+      const n = Number(JSON.parse(r.value.toString()).n);
+      counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    for (let n = 0; n < 20; n++) expect(counts.get(n), `n=${n}`).toBe(n < 5 ? 1 : 2);
+  });
+
+  it('at-least-once delivery: produce then commit', async () => {
+    const t = await setup(1);
+    await produce(kafka, t.input, Array.from({ length: 25 }, (_, n) => ({ key: String(n), value: JSON.stringify({ n }) })));
+    const handle = await startStage(doubler(t.name, { delay: (n) => (n % 5) * 10 }), testDeps(testConfig({ delivery: 'at-least-once' }), { topicPrefix: t.prefix }));
+    await waitFor('committed', async () => (await committedOffset(admin, handle.groupId, t.input)) === 25);
+    const out = await readAll(kafka, t.output, (r) => r.length >= 25);
+    await handle.stop();
+    expect(new Set(out.map((r) => r.key)).size).toBe(25);
+  });
+
+  it('key ordering: records of one key complete in offset order', async () => {
+    const t = await setup(1);
+    // keys a,b,c interleaved; earlier records of a key are slower, so without ordering they would finish later
+    const msgs = Array.from({ length: 30 }, (_, n) => ({ key: 'abc'[n % 3]!, value: JSON.stringify({ n }) }));
+    await produce(kafka, t.input, msgs);
+    const finished: Record<string, number[]> = { a: [], b: [], c: [] };
+    const stage: Stage<{ n: number }> = {
+      ...doubler(t.name, { ordering: 'key' }),
+      async process(rec, ctx) {
+        await new Promise((r) => setTimeout(r, 60 - rec.n * 2));
+        finished[ctx.meta.key!]!.push(rec.n);
+        return [{ topic: 'out', key: ctx.meta.key!, value: { n: rec.n, doubled: rec.n * 2 } }];
+      },
+    };
+    const handle = await startStage(stage, testDeps(testConfig(), { topicPrefix: t.prefix }));
+    await waitFor('committed', async () => (await committedOffset(admin, handle.groupId, t.input)) === 30);
+    await handle.stop();
+    for (const k of ['a', 'b', 'c']) {
+      const seq = finished[k]!;
+      expect(seq).toHaveLength(10);
+      expect(seq).toEqual([...seq].sort((x, y) => x - y));
+    }
+  });
 });
+
+async function gauge(deps: ReturnType<typeof testDeps>, name: string): Promise<number> {
+  const m = await deps.metrics.registry.getSingleMetric(name)?.get();
+  return m?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+}

@@ -1,0 +1,47 @@
+import type { Config } from '../config/schema.js';
+import { createKafka } from '../kafka/client.js';
+import type { Logger } from '../logger.js';
+import { createMetrics, processRegistry, type Metrics } from '../metrics/catalogue.js';
+import { createRegistryClient } from '../registry/client.js';
+import { createRegistryCodec } from '../registry/codec.js';
+import { getStageFactory, runStages, type ProcessHandle, type Stage } from '../runtime/index.js';
+import { resolveStageNames } from '../stages/index.js';
+
+export interface StartedStages {
+  proc: ProcessHandle;
+  metrics: Metrics;
+  names: string[];
+}
+
+/**
+ * Build the named stages from their factories and run them in this process (`run` and `up`): one metrics
+ * registry, one registry codec, one kafkajs client, one HTTP server, one LLM client per endpoint.
+ */
+export async function startStages(
+  names: string[],
+  config: Config,
+  logger: Logger,
+  options: { topicPrefix?: string; http?: boolean; signals?: boolean } = {},
+): Promise<StartedStages> {
+  const metrics = createMetrics(processRegistry());
+  const resolved = resolveStageNames(names, config);
+  const ctx = { config, logger, metrics };
+  const stages: Stage<unknown>[] = [];
+  for (const name of resolved) {
+    const built = await getStageFactory(name)(ctx);
+    stages.push(...(Array.isArray(built) ? built : [built]));
+  }
+  const proc = await runStages(
+    stages,
+    {
+      config,
+      metrics,
+      logger,
+      codec: createRegistryCodec(createRegistryClient(config.registry)),
+      kafka: createKafka(config.kafka, { logger }),
+      ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
+    },
+    { http: options.http ?? true, signals: options.signals ?? true },
+  );
+  return { proc, metrics, names: stages.map((s) => s.name) };
+}

@@ -11,6 +11,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Projects with different maxWorkers need distinct groups (vitest 4); groups run in this order.
+          sequence: { groupOrder: 0 },
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.int.test.ts', 'test/**/*.chaos.test.ts', 'test/e2e/**', 'node_modules/**'],
           testTimeout: 60_000,
@@ -19,6 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['test/**/*.int.test.ts', 'test/e2e/**/*.test.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
@@ -28,6 +31,7 @@ export default defineConfig({
       {
         test: {
           name: 'chaos',
+          sequence: { groupOrder: 2 },
           include: ['test/**/*.chaos.test.ts'],
           testTimeout: 900_000,
           hookTimeout: 240_000,

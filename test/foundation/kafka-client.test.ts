@@ -1,0 +1,46 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KafkaConfig } from '../../src/config/services.js';
+import { isPersonahubError } from '../../src/errors.js';
+import { createKafka, pinoLogCreator } from '../../src/kafka/client.js';
+import { createLogger } from '../../src/logger.js';
+
+const fatalCode = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return isPersonahubError(e) ? `${e.kind}:${e.code}` : `foreign:${String(e)}`;
+  }
+  return 'no error';
+};
+
+describe('createKafka (no broker needed: kafkajs connects lazily)', () => {
+  it('builds a client from the defaults', () => {
+    expect(createKafka(KafkaConfig.parse(undefined)).admin()).toBeDefined();
+  });
+
+  it('reads the SASL password from the named env variable, and refuses to start without it', () => {
+    const config = KafkaConfig.parse({ brokers: ['b:9093'], sasl: { mechanism: 'scram-sha-512', username: 'u', passwordEnv: 'X_PW' } });
+    expect(fatalCode(() => createKafka(config, { env: {} }))).toBe('fatal:config_invalid');
+    expect(fatalCode(() => createKafka(config, { env: { X_PW: 'secret' } }))).toBe('no error');
+  });
+
+  it('loads TLS files, and a missing file is a fatal config error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ph-tls-'));
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
+    const ok = KafkaConfig.parse({ ssl: { caFile: join(dir, 'ca.pem') } });
+    expect(fatalCode(() => createKafka(ok))).toBe('no error');
+    const missing = KafkaConfig.parse({ ssl: { caFile: join(dir, 'nope.pem') } });
+    expect(fatalCode(() => createKafka(missing))).toBe('fatal:config_invalid');
+  });
+
+  it('routes kafkajs log entries to pino with their structured fields', () => {
+    const lines: string[] = [];
+    const logger = createLogger('t', 'debug');
+    const capture = { ...logger, warn: (obj: object, msg: string) => lines.push(JSON.stringify({ ...obj, msg })) } as unknown as typeof logger;
+    pinoLogCreator(capture)()({ namespace: 'Connection', level: 2, label: 'WARN', log: { timestamp: 'x', message: 'boom', broker: 'b:1' } });
+    expect(JSON.parse(lines[0]!)).toEqual({ ns: 'Connection', broker: 'b:1', msg: 'boom' });
+  });
+});

@@ -4,6 +4,7 @@ import { register as dedup } from './dedup.js';
 import { register as dedupEval } from './dedup-eval.js';
 import { register as topics } from './topics.js';
 import { register as schemas } from './schemas.js';
+import { register as up } from './up.js';
 import { register as run } from './run.js';
 import { register as ingest } from './ingest.js';
 import { register as tail } from './tail.js';
@@ -13,4 +14,4 @@ import { register as exportTopic } from './export.js';
  * Every subcommand module, in help order. Each module exports `register(program: Command): void`.
  * Add a new command by adding its module here.
  */
-export const COMMANDS: Array<(program: Command) => void> = [sim, topics, schemas, run, ingest, tail, exportTopic, dedup, dedupEval];
+export const COMMANDS: Array<(program: Command) => void> = [up, sim, topics, schemas, run, ingest, tail, exportTopic, dedup, dedupEval];

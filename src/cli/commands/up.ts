@@ -1,0 +1,163 @@
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { LOCAL_DEFAULTS } from '../../config/services.js';
+import { createLogger } from '../../logger.js';
+import type { IngestSummary } from '../../ingest/types.js';
+import { startSimulator, type Simulator } from '../../sim/index.js';
+import { activity, flowSnapshot, looksDrained } from '../flow-snapshot.js';
+import { formatSummary, progressLine } from '../flow-report.js';
+import { applyTopicsAndSchemas, ensureLocalStack, usesLocalStack } from '../prepare-cluster.js';
+import { startStages } from '../start-stages.js';
+import { ingestFile } from './ingest.js';
+
+/**
+ * `personahub up [--once]` — the main job in one command (`npm start`):
+ *  1. the local stack, when the config points at it and it is not running (deploy/local/stack.sh up);
+ *  2. topics and schemas (idempotent);
+ *  3. the LLM: the configured endpoint, or — when none is configured — personahub's simulator in this process,
+ *     labelled as such in every line that mentions the LLM (its text is not model output);
+ *  4. every stage in this process (`run all`);
+ *  5. the bundled sample documents (or --input) ingested into web.documents;
+ *  6. live progress per topic, then a summary (records per topic, per-stage in/out/filtered/dead-lettered,
+ *     tokens and cost). With --once it exits when the flow has drained (bounded by --timeout); otherwise it keeps
+ *     running until Ctrl-C.
+ * Topics: the default names (so `personahub tail synth.math` just works), or `--prefix` / `--fresh` for a
+ * separate set. Re-running on the same topics re-ingests the same documents, which the page filter drops as
+ * duplicates: use --fresh to watch the sample flow again from scratch.
+ */
+export const SAMPLE_DOCUMENTS = fileURLToPath(new URL('../../../data/sample/documents.jsonl', import.meta.url));
+const DEFAULT_SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
+
+const seconds = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a positive number of seconds');
+  return n;
+};
+
+interface UpOptions {
+  once?: boolean;
+  input: string;
+  ingest: boolean;
+  prefix: string;
+  fresh?: boolean;
+  stack: boolean;
+  timeout: number;
+  quiet: number;
+  config?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('Run the whole dataflow locally: stack, topics, schemas, LLM (or simulator), all stages, sample documents, progress, summary')
+    .option('--once', 'exit when the flow has drained, after the summary')
+    .option('--input <file>', 'documents to ingest (JSONL or WARC/WET)', SAMPLE_DOCUMENTS)
+    .option('--no-ingest', 'ingest nothing (process what is already on the topics)')
+    .option('--prefix <prefix>', 'topic prefix', '')
+    .option('--fresh', 'use a new topic prefix (run-<time>.) so the documents flow from scratch')
+    .option('--no-stack', 'never start the local stack')
+    .option('--timeout <s>', 'with --once: stop waiting after this many seconds', seconds, 600)
+    .option('--quiet <s>', 'with --once: drained = caught up and no activity for this long', seconds, 4)
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals<UpOptions>();
+      process.exitCode = await up(o);
+    });
+}
+
+async function up(o: UpOptions): Promise<number> {
+  const started = Date.now();
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const logger = createLogger('personahub', process.env.PERSONAHUB_LOG_LEVEL ?? 'warn');
+  const config = loadConfig(o.config);
+  const prefix = o.fresh ? `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}.` : o.prefix;
+
+  if (o.stack && usesLocalStack(config)) ensureLocalStack(say);
+  const prepared = await applyTopicsAndSchemas(config, prefix, logger);
+  say(`topics and schemas: ${prepared.changed} topic(s) created or changed, ${prepared.subjects} subjects registered${prefix ? ` (prefix "${prefix}")` : ''}`);
+
+  // The simulator stands in only when no real endpoint is configured (the default URL is the simulator's).
+  let sim: Simulator | undefined;
+  let llmLabel: string;
+  if (config.llm.endpoint.baseUrl === DEFAULT_SIM_URL) {
+    sim = await startSimulator({ port: 0 });
+    config.llm.endpoint.baseUrl = sim.url;
+    llmLabel = `SIMULATOR (personahub's built-in stand-in at ${sim.url}; outputs are simulated, not model text)`;
+  } else {
+    llmLabel = `${config.llm.endpoint.baseUrl} model ${config.llm.model}`;
+  }
+  say(`LLM: ${llmLabel}`);
+
+  const { proc, metrics, names } = await startStages(['all'], config, logger, { topicPrefix: prefix, signals: false, http: true });
+  say(`stages: ${names.join(', ')}${proc.http ? ` (metrics on http://${proc.http.host}:${proc.http.port}/metrics)` : ''}`);
+
+  let stopRequested = false;
+  const onSignal = () => {
+    stopRequested = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let failed: unknown;
+  proc.done.catch((e: unknown) => {
+    failed = e;
+  });
+
+  let ingest: IngestSummary | undefined;
+  let drained = false;
+  try {
+    await Promise.race([Promise.all(proc.stages.map((h) => h.ready)), proc.done]);
+    if (o.ingest) {
+      ingest = await ingestFile({ file: o.input, prefix, configFile: o.config, progress: false });
+      say(`ingested ${o.input}: read ${ingest.read}, produced ${ingest.produced}`);
+    }
+    const tty = process.stdout.isTTY === true;
+    let lastActivity = '';
+    let quietSince = Date.now();
+    let lastPrinted = 0;
+    const deadline = started + o.timeout * 1000;
+    while (!stopRequested && failed === undefined) {
+      const snap = await flowSnapshot(metrics);
+      const now = Date.now();
+      const line = progressLine(snap, ingest?.produced ?? 0, now - started);
+      if (tty) process.stdout.write(`\r${line}\u001b[K`);
+      else if (now - lastPrinted >= 5000) {
+        say(line);
+        lastPrinted = now;
+      }
+      const act = activity(snap);
+      if (act !== lastActivity) {
+        lastActivity = act;
+        quietSince = now;
+      }
+      const quietMs = now - quietSince;
+      // Drained: caught up and quiet; or quiet for much longer with nothing in flight (lag can stay above one
+      // offset behind aborted transactions, which no consumer ever receives).
+      const caughtUp = looksDrained(snap, names) && quietMs >= o.quiet * 1000;
+      const longQuiet = looksDrained(snap, names, { ignoreLag: true }) && quietMs >= o.quiet * 4000;
+      if (o.once && (caughtUp || longQuiet)) {
+        drained = true;
+        break;
+      }
+      if (o.once && now > deadline) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (tty) process.stdout.write('\n');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    const snap = await flowSnapshot(metrics);
+    await proc.stop();
+    await sim?.close();
+    say('');
+    say(formatSummary(snap, { ingest, prefix, llmLabel, elapsedMs: Date.now() - started, drained }));
+  }
+  if (failed !== undefined) {
+    say(`stopped by an error: ${failed instanceof Error ? failed.message : String(failed)}`);
+    return 2;
+  }
+  if (o.once && !drained) {
+    say(`not drained within --timeout ${o.timeout}s`);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,89 @@
+import type { Metrics } from '../metrics/catalogue.js';
+
+/**
+ * A point-in-time view of a dataflow running in this process, read from its metrics registry: what `up` shows as
+ * progress and summary, what it uses to decide the flow has drained, and what the e2e test reconciles.
+ * Counts are since process start (counters are per process), and outputs are counted when committed.
+ */
+export interface StageCounts {
+  in: number;
+  out: number;
+  filtered: number;
+  deadLettered: number;
+  inFlight: number;
+  /** Sum over assigned partitions of high watermark - committed offset (transaction markers count as 1 each). */
+  lag: number;
+  /** Largest per-partition lag. */
+  maxPartitionLag: number;
+}
+
+export interface FlowSnapshot {
+  stages: Record<string, StageCounts>;
+  /** Records written per output topic (logical name), summed over stages. */
+  topics: Record<string, number>;
+  deadLetteredByCode: Record<string, number>;
+  tokens: { input: number; output: number };
+  costUsd: number;
+  llmRequests: number;
+}
+
+type Values = Array<{ labels: Record<string, string | number>; value: number }>;
+
+export async function flowSnapshot(metrics: Metrics): Promise<FlowSnapshot> {
+  const get = async (m: { get(): Promise<{ values: unknown }> | { values: unknown } }) => (await m.get()).values as Values;
+  const stages: Record<string, StageCounts> = {};
+  const stage = (name: string) =>
+    (stages[name] ??= { in: 0, out: 0, filtered: 0, deadLettered: 0, inFlight: 0, lag: 0, maxPartitionLag: 0 });
+  const topics: Record<string, number> = {};
+  const deadLetteredByCode: Record<string, number> = {};
+
+  for (const v of await get(metrics.recordsIn)) stage(String(v.labels.stage)).in += v.value;
+  for (const v of await get(metrics.recordsOut)) {
+    stage(String(v.labels.stage)).out += v.value;
+    topics[String(v.labels.topic)] = (topics[String(v.labels.topic)] ?? 0) + v.value;
+  }
+  for (const v of await get(metrics.recordsFiltered)) stage(String(v.labels.stage)).filtered += v.value;
+  for (const v of await get(metrics.recordsDeadLettered)) {
+    stage(String(v.labels.stage)).deadLettered += v.value;
+    deadLetteredByCode[String(v.labels.code)] = (deadLetteredByCode[String(v.labels.code)] ?? 0) + v.value;
+  }
+  for (const v of await get(metrics.inFlight)) stage(String(v.labels.stage)).inFlight += v.value;
+  for (const v of await get(metrics.consumerLag)) {
+    const s = stage(String(v.labels.stage));
+    s.lag += v.value;
+    s.maxPartitionLag = Math.max(s.maxPartitionLag, v.value);
+  }
+  let input = 0;
+  let output = 0;
+  for (const v of await get(metrics.llmTokens)) {
+    if (v.labels.direction === 'input') input += v.value;
+    else output += v.value;
+  }
+  let costUsd = 0;
+  for (const v of await get(metrics.llmCost)) costUsd += v.value;
+  let llmRequests = 0;
+  for (const v of await get(metrics.llmRequests)) llmRequests += v.value;
+  return { stages, topics, deadLetteredByCode, tokens: { input, output }, costUsd, llmRequests };
+}
+
+/** A stable fingerprint of everything that moves: unchanged over a quiet period means nothing is happening. */
+export function activity(s: FlowSnapshot): string {
+  return JSON.stringify(
+    Object.entries(s.stages)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, c]) => [name, c.in, c.out, c.filtered, c.deadLettered, c.inFlight]),
+  );
+}
+
+/**
+ * Drained: nothing in flight and every assigned partition caught up to within one offset (a trailing transaction
+ * marker is an offset no consumer ever receives). The caller also requires `activity` to stay unchanged for a
+ * quiet period, since the lag gauge is polled and may trail a burst of new input.
+ */
+export function looksDrained(s: FlowSnapshot, stageNames: string[], opts: { ignoreLag?: boolean } = {}): boolean {
+  return stageNames.every((n) => {
+    const c = s.stages[n];
+    // A stage that has seen nothing yet has no series at all: nothing in flight, nothing known behind.
+    return c === undefined || (c.inFlight === 0 && (opts.ignoreLag === true || c.maxPartitionLag <= 1));
+  });
+}

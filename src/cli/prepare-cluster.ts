@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { topicsFor } from '../../topics/index.js';
+import type { Config } from '../config/schema.js';
+import { LOCAL_DEFAULTS } from '../config/services.js';
+import { fatal } from '../errors.js';
+import { createKafka } from '../kafka/client.js';
+import { applyTopicPlan, planStatus, planTopics, waitForTopics } from '../kafka/topic-plan.js';
+import type { Logger } from '../logger.js';
+import { createRegistryClient } from '../registry/client.js';
+import { registerValueSubjects } from '../registry/subjects.js';
+
+/**
+ * The set-up half of `personahub up`: the local stack (only when the config points at it), topics and schemas.
+ * Everything here is idempotent: running `up` again changes nothing that is already right.
+ */
+export const STACK_SCRIPT = fileURLToPath(new URL('../../deploy/local/stack.sh', import.meta.url));
+
+/** True when Kafka is configured at the local stack's default address (so `up` may start the stack). */
+export const usesLocalStack = (config: Config) =>
+  config.kafka.brokers.length === 1 && config.kafka.brokers[0] === `127.0.0.1:${LOCAL_DEFAULTS.kafkaPort}`;
+
+/** Start the local stack if `stack.sh status` says it is not (fully) up. Output goes to stderr. */
+export function ensureLocalStack(log: (line: string) => void): void {
+  const status = spawnSync('bash', [STACK_SCRIPT, 'status'], { encoding: 'utf8' });
+  if (status.status === 0) {
+    log('local stack: already running');
+    return;
+  }
+  log('local stack: starting (Kafka, schema registry, Prometheus; the first run downloads them) ...');
+  const up = spawnSync('bash', [STACK_SCRIPT, 'up'], { stdio: ['ignore', process.stderr, process.stderr] });
+  if (up.status !== 0) throw fatal('config_invalid', `bash ${STACK_SCRIPT} up failed (exit ${up.status}); see its output above`);
+}
+
+/** `topics apply` + `schemas register` for the given prefix; returns how many topics were created or changed. */
+export async function applyTopicsAndSchemas(config: Config, prefix: string, logger: Logger): Promise<{ changed: number; subjects: number }> {
+  const topics = topicsFor(prefix ? { prefix } : {});
+  const admin = createKafka(config.kafka, { logger, clientId: `${config.kafka.clientId}-up` }).admin();
+  await admin.connect();
+  let changed = 0;
+  try {
+    const plan = await planTopics(admin, topics);
+    changed = plan.filter((e) => planStatus(e) !== 'ok').length;
+    if (changed > 0) {
+      await applyTopicPlan(admin, plan);
+      await waitForTopics(admin, topics);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const subjects = await registerValueSubjects(createRegistryClient(config.registry), topics);
+  return { changed, subjects: subjects.length };
+}

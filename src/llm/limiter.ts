@@ -3,6 +3,11 @@
  * starts and `tokensPerWindow` tokens in any sliding window of `windowMs`, and an optional hold (after a 429 the
  * whole endpoint waits out its Retry-After, so one overloaded endpoint does not see a retry storm).
  *
+ * Starts are also paced evenly, one per `windowMs / requestsPerWindow` (a GCRA with a few ms of tolerance, so a
+ * late timer catches up without building credit while idle). Without pacing, a full window's worth would start
+ * at once whenever the window frees up, and the spread of those bursts in transit would let the server count
+ * more than the limit in its own window. Pacing is also how providers replenish their limits.
+ *
  * Why not bottleneck: its reservoir refills in fixed windows, which lets up to twice the limit through in a
  * sliding window that straddles a refill; its queue cannot be cancelled by an AbortSignal; and it cannot correct a
  * job's weight after the fact (we estimate tokens before the call and learn the real count after). A sliding log
@@ -20,8 +25,10 @@ export interface LimiterOptions {
   requestsPerWindow: number;
   tokensPerWindow: number;
   windowMs: number;
-  /** Extra time an admission keeps counting after its window; default 1% of the window. */
+  /** Extra time an admission keeps counting after its window; default max(1% of the window, 20 ms). */
   guardMs?: number;
+  /** How late a paced start may be and still be caught up (the largest burst is about this ÷ the interval). */
+  paceToleranceMs?: number;
   now?: () => number;
 }
 
@@ -57,9 +64,13 @@ export class EndpointLimiter {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private holdUntil = 0;
+  /** GCRA theoretical arrival time of the next start. */
+  private tat = 0;
+  private readonly interval: number;
 
   constructor(o: LimiterOptions) {
-    this.opts = { guardMs: Math.ceil(o.windowMs * 0.01), ...o } as Required<Omit<LimiterOptions, 'now'>>;
+    this.opts = { guardMs: Math.max(20, Math.ceil(o.windowMs * 0.01)), paceToleranceMs: 5, ...o } as Required<Omit<LimiterOptions, 'now'>>;
+    this.interval = o.windowMs / o.requestsPerWindow;
     this.now = o.now ?? (() => performance.now());
   }
 
@@ -119,7 +130,7 @@ export class EndpointLimiter {
 
   /** Earliest time the head waiter could be admitted, or `now` if it can be admitted now. */
   private admissibleAt(w: Waiter, now: number): number {
-    let at = Math.max(now, this.holdUntil);
+    let at = Math.max(now, this.holdUntil, this.tat);
     const started = this.starts.length - this.startsHead;
     if (started >= this.opts.requestsPerWindow) {
       at = Math.max(at, this.expiry(this.starts[this.startsHead + started - this.opts.requestsPerWindow]!));
@@ -146,6 +157,7 @@ export class EndpointLimiter {
       this.queue.shift();
       if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
       this.open++;
+      this.tat = Math.max(this.tat, now - this.opts.paceToleranceMs) + this.interval;
       this.starts.push(now);
       const entry: TokenEntry = { t: now, n: w.tokens, live: true };
       this.tokenLog.push(entry);

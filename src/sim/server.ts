@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { chatContent, malformed, replyModel, type ChatRequestBody } from './chat.js';
 import { embedText, toBase64 } from './embeddings.js';
-import { SimOptions, type FaultOptions, type LatencyOptions, type SimOptionsInput } from './options.js';
+import { FaultOptions, SimOptions, type LatencyOptions, type SimOptionsInput } from './options.js';
 import { normal, seededRandom } from './rng.js';
 import { SimStats, type SimStatsSnapshot } from './stats.js';
 import { estimateTokens } from './text.js';
@@ -24,6 +24,8 @@ export interface Simulator {
   port: number;
   stats(windowMs?: number): SimStatsSnapshot;
   reset(): void;
+  /** Change fault rates while running (e.g. make an endpoint fail, then recover). Also POST /_sim/faults. */
+  setFaults(faults: Partial<FaultOptions>): void;
   close(): Promise<void>;
 }
 
@@ -88,46 +90,58 @@ const apiError = (message: string, type: string, code: string | null = null) => 
 
 export async function startSimulator(input: SimOptionsInput = {}): Promise<Simulator> {
   const opts = SimOptions.parse(input);
+  const setFaults = (f: Partial<FaultOptions>) => {
+    opts.faults = FaultOptions.parse({ ...opts.faults, ...f });
+  };
   const stats = new SimStats(opts.maxArrivals);
   const faultRand = seededRandom(opts.seed);
   const latencyRand = seededRandom(opts.seed ^ 0x5eed);
   const held = new Set<NodeJS.Timeout>();
 
   /**
-   * Runs an API request: counts it in flight from arrival until it leaves (answered, or the client hung up),
-   * decides its fault, waits its latency, then answers. The in-flight count is what tests compare with the client's
-   * limit, so it is decremented exactly once, on the first of: response finished, connection closed.
+   * Counts an API request in flight from the moment its headers arrive until it leaves (answered, or the client
+   * hung up). The in-flight count is what tests compare with the client's limit, so it goes up before the body is
+   * read and comes down exactly once, on the first of: response finished, response closed, socket ended.
    */
-  function api(req: IncomingMessage, res: ServerResponse, raw: string, answer: (outcome: Outcome) => { status: number; body: unknown; tokens: number; usage: { promptTokens: number; completionTokens: number } | null }) {
-    const key = (req.headers[CALL_ID_HEADER] as string | undefined) ?? createHash('sha1').update(raw).digest('hex');
-    stats.arrive(key);
+  interface Visit {
+    arrivedAt: number;
+    status: number | 'timeout';
+    retryAfterMs: number | null;
+    key: string | undefined;
+  }
+  function track(req: IncomingMessage, res: ServerResponse): Visit {
+    const visit: Visit = { arrivedAt: stats.enter(), status: 'timeout', retryAfterMs: null, key: undefined };
     let departed = false;
-    let status: number | 'timeout' = 'timeout';
-    let retryAfterMs: number | null = null;
     const socket = req.socket;
     const depart = () => {
       if (departed) return;
       departed = true;
       // Keep-alive sockets serve many requests: drop this request's listener or they pile up.
       socket.off('end', depart);
-      stats.depart(key, status, retryAfterMs);
+      stats.leave(visit.key, visit.status, visit.retryAfterMs);
     };
     res.once('finish', depart);
     res.once('close', depart);
     // A client that gives up (timeout) closes its socket; 'end' is seen before a new request on another socket.
     socket.once('end', depart);
+    return visit;
+  }
 
+  /** Decides the request's fault, waits its latency, then answers (or holds it, for a "timeout"). */
+  function api(req: IncomingMessage, res: ServerResponse, raw: string, visit: Visit, answer: (outcome: Outcome) => { status: number; body: unknown; tokens: number; usage: { promptTokens: number; completionTokens: number } | null }) {
+    visit.key = (req.headers[CALL_ID_HEADER] as string | undefined) ?? createHash('sha1').update(raw).digest('hex');
+    stats.arrive(visit.key, visit.arrivedAt);
     const outcome = drawOutcome(opts.faults, faultRand);
     if (outcome.kind === 'rate_limited') {
       stats.fault('rate_limited');
-      status = 429;
-      retryAfterMs = askedWaitMs(opts.faults);
+      visit.status = 429;
+      visit.retryAfterMs = askedWaitMs(opts.faults);
       send(res, 429, apiError('simulated rate limit', 'rate_limit_error', 'rate_limit_exceeded'), retryAfterHeaders(opts.faults));
       return;
     }
     if (outcome.kind === 'server_error') {
       stats.fault('server_error');
-      status = outcome.status;
+      visit.status = outcome.status;
       send(res, outcome.status, apiError('simulated server error', 'server_error'));
       return;
     }
@@ -148,14 +162,14 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     try {
       reply = answer(outcome);
     } catch (e) {
-      status = 400;
+      visit.status = 400;
       send(res, 400, apiError(e instanceof Error ? e.message : String(e), 'invalid_request_error'));
       return;
     }
     const delay = drawLatency(opts.latency, latencyRand) + (opts.tokensPerSecond > 0 ? (reply.tokens / opts.tokensPerSecond) * 1000 : 0);
     const finish = () => {
       if (res.destroyed) return;
-      status = reply.status;
+      visit.status = reply.status;
       if (reply.status === 200) stats.answered(reply.usage);
       send(res, reply.status, reply.body);
     };
@@ -163,8 +177,8 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     else setTimeout(finish, delay);
   }
 
-  function chat(req: IncomingMessage, res: ServerResponse, raw: string) {
-    api(req, res, raw, (outcome) => {
+  function chat(req: IncomingMessage, res: ServerResponse, raw: string, visit: Visit) {
+    api(req, res, raw, visit, (outcome) => {
       const body = JSON.parse(raw) as ChatRequestBody;
       if (!Array.isArray(body.messages) || body.messages.length === 0) throw new Error('messages must be a non-empty array');
       const c = chatContent(body, opts.seed);
@@ -192,8 +206,8 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     });
   }
 
-  function embeddings(req: IncomingMessage, res: ServerResponse, raw: string) {
-    api(req, res, raw, () => {
+  function embeddings(req: IncomingMessage, res: ServerResponse, raw: string, visit: Visit) {
+    api(req, res, raw, visit, () => {
       const body = JSON.parse(raw) as { model?: string; input?: unknown; encoding_format?: string; dimensions?: number };
       const inputs = typeof body.input === 'string' ? [body.input] : body.input;
       if (!Array.isArray(inputs) || !inputs.every((x) => typeof x === 'string')) throw new Error('input must be a string or an array of strings');
@@ -219,17 +233,19 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim');
     const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
+    // API requests count from the moment their headers are in, before the body is read (closest to the send).
+    const visit = route === 'POST /v1/chat/completions' || route === 'POST /v1/embeddings' ? track(req, res) : undefined;
     void (async () => {
       const raw = req.method === 'POST' ? await readBody(req) : '';
       switch (route) {
         case 'POST /v1/chat/completions':
           stats.countRequest('chat');
           if (!isJson(raw)) return send(res, 400, apiError('body is not JSON', 'invalid_request_error'));
-          return chat(req, res, raw);
+          return chat(req, res, raw, visit!);
         case 'POST /v1/embeddings':
           stats.countRequest('embeddings');
           if (!isJson(raw)) return send(res, 400, apiError('body is not JSON', 'invalid_request_error'));
-          return embeddings(req, res, raw);
+          return embeddings(req, res, raw, visit!);
         case 'GET /v1/models':
           stats.countRequest('models');
           return send(res, 200, { object: 'list', data: opts.models.map((id) => ({ id, object: 'model', created: 0, owned_by: SIMULATOR_FINGERPRINT })) });
@@ -237,6 +253,13 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
           const w = Number(url.searchParams.get('windowMs') ?? 60_000);
           return send(res, 200, stats.snapshot(Number.isFinite(w) && w > 0 ? w : 60_000));
         }
+        case 'POST /_sim/faults':
+          try {
+            setFaults(JSON.parse(raw) as Partial<FaultOptions>);
+            return send(res, 200, opts.faults);
+          } catch (e) {
+            return send(res, 400, apiError(e instanceof Error ? e.message : String(e), 'invalid_request_error'));
+          }
         case 'POST /_sim/reset':
           stats.reset();
           return send(res, 200, { reset: true });
@@ -270,6 +293,7 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     port,
     stats: (windowMs?: number) => stats.snapshot(windowMs),
     reset: () => stats.reset(),
+    setFaults,
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of held) clearTimeout(t);

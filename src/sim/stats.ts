@@ -64,11 +64,15 @@ export class SimStats {
     this.requests[kind]++;
   }
 
-  /** An API request arrived: count it in flight and in the arrival log; returns its arrival time. */
-  arrive(key: string): number {
-    const t = this.now();
+  /** An API request's headers arrived: count it in flight; returns the arrival time. */
+  enter(): number {
     this.inFlight++;
     if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
+    return this.now();
+  }
+
+  /** Its body was read and it is a well-formed API call: log the arrival and the gap since the call's last attempt. */
+  arrive(key: string, t: number): void {
     if (this.arrivals.length >= this.maxArrivals) this.arrivals.splice(0, this.arrivals.length - this.maxArrivals + 1);
     this.arrivals.push(t);
     const call = this.calls.get(key);
@@ -84,13 +88,12 @@ export class SimStats {
     } else {
       this.calls.set(key, { attempts: 1, lastEndedAt: null, lastStatus: null, lastRetryAfterMs: null });
     }
-    return t;
   }
 
-  /** The request left the simulator (answered, or the client went away). Idempotence is the caller's job. */
-  depart(key: string, status: number | 'timeout', retryAfterMs: number | null) {
+  /** The request left the simulator (answered, or the client went away). Called exactly once per `enter`. */
+  leave(key: string | undefined, status: number | 'timeout', retryAfterMs: number | null) {
     this.inFlight--;
-    const call = this.calls.get(key);
+    const call = key === undefined ? undefined : this.calls.get(key);
     if (call) {
       call.lastEndedAt = this.now();
       call.lastStatus = status;
@@ -111,7 +114,8 @@ export class SimStats {
   }
 
   snapshot(windowMs = 60_000): SimStatsSnapshot {
-    const a = this.arrivals;
+    // Bodies finish arriving in a slightly different order than headers: sort before the window scan.
+    const a = [...this.arrivals].sort((x, y) => x - y);
     let best = 0;
     // Two pointers over the sorted arrival log: the most arrivals inside any half-open window [t, t + windowMs).
     for (let i = 0, j = 0; j < a.length; j++) {

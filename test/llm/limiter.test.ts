@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { EndpointLimiter, type Permit } from '../../src/llm/limiter.js';
+
+/** Max number of timestamps in any half-open window [t, t + w). */
+function maxInWindow(ts: number[], w: number): number {
+  const a = [...ts].sort((x, y) => x - y);
+  let best = 0;
+  for (let i = 0, j = 0; j < a.length; j++) {
+    while (a[j]! - a[i]! >= w) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
+describe('EndpointLimiter', () => {
+  it('never has more than maxInFlight open and serves waiters in order', async () => {
+    const l = new EndpointLimiter({ maxInFlight: 3, requestsPerWindow: 1e9, tokensPerWindow: 1e9, windowMs: 1000 });
+    let open = 0;
+    let maxOpen = 0;
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const p = await l.acquire(1);
+        order.push(i);
+        open++;
+        maxOpen = Math.max(maxOpen, open);
+        await new Promise((r) => setTimeout(r, 1 + (i % 3)));
+        open--;
+        p.release();
+      }),
+    );
+    expect(maxOpen).toBe(3);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(l.inFlight).toBe(0);
+  });
+
+  it('holds the request rate in every sliding window', async () => {
+    const windowMs = 200;
+    const l = new EndpointLimiter({ maxInFlight: 100, requestsPerWindow: 5, tokensPerWindow: 1e9, windowMs, guardMs: 2 });
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const p = await l.acquire(0);
+        starts.push(performance.now());
+        p.release();
+      }),
+    );
+    expect(maxInWindow(starts, windowMs)).toBe(5);
+    // 16 admissions at 5 per window need at least three further windows after the first burst.
+    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(3 * windowMs);
+  });
+
+  it('holds the token budget, corrected by the reported usage', async () => {
+    const windowMs = 200;
+    const l = new EndpointLimiter({ maxInFlight: 100, requestsPerWindow: 1e9, tokensPerWindow: 100, windowMs, guardMs: 2 });
+    const log: Array<[number, number]> = [];
+    const run = async (est: number, actual: number) => {
+      const p = await l.acquire(est);
+      log.push([performance.now(), actual]);
+      p.release(actual);
+    };
+    // Estimates say 10 tokens, the endpoint reports 50: only two fit per window once corrected.
+    await run(10, 50);
+    await run(10, 50);
+    const t0 = performance.now();
+    await run(10, 50);
+    expect(performance.now() - t0).toBeGreaterThan(windowMs * 0.8);
+    for (const [t] of log) {
+      const inWindow = log.filter(([u]) => u >= t && u < t + windowMs).reduce((s, [, n]) => s + n, 0);
+      expect(inWindow).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('lets a request larger than the whole token budget through alone', async () => {
+    const l = new EndpointLimiter({ maxInFlight: 10, requestsPerWindow: 100, tokensPerWindow: 10, windowMs: 100 });
+    const p = await l.acquire(1000);
+    p.release(1000);
+  });
+
+  it('a hold delays every admission; an abort removes a waiter', async () => {
+    const l = new EndpointLimiter({ maxInFlight: 1, requestsPerWindow: 100, tokensPerWindow: 1e9, windowMs: 1000 });
+    const first: Permit = await l.acquire(0);
+    const ac = new AbortController();
+    const aborted = l.acquire(0, ac.signal).catch((e: unknown) => e);
+    ac.abort(new Error('revoked'));
+    expect(await aborted).toEqual(new Error('revoked'));
+    expect(l.waiting).toBe(0);
+    l.hold(80);
+    first.release();
+    first.release(); // idempotent
+    const t0 = performance.now();
+    (await l.acquire(0)).release();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(79);
+    expect(l.inFlight).toBe(0);
+  });
+});

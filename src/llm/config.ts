@@ -10,8 +10,8 @@ export const EndpointConfig = z.object({
   baseUrl: z.string().describe('OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1'),
   apiKeyEnv: z.string().default('OPENAI_API_KEY').describe('Environment variable holding the API key (may be unset for local servers)'),
   maxInFlight: z.number().int().positive().default(64).describe('Requests open at once against this endpoint'),
-  requestsPerMinute: z.number().positive().default(600),
-  tokensPerMinute: z.number().positive().default(1_000_000).describe('Input tokens estimated before a call (chars/4), corrected to input+output reported after'),
+  requestsPerMinute: z.number().positive().default(6_000).describe('Starts are paced evenly at this rate (GCRA) and capped per sliding window'),
+  tokensPerMinute: z.number().positive().default(10_000_000).describe('Input tokens estimated before a call (chars/4), corrected to input+output reported after'),
   rateWindowMs: z
     .number()
     .int()

@@ -45,8 +45,8 @@ export function formatSummary(s: FlowSnapshot, c: SummaryContext): string {
     const skipped = Object.entries(c.ingest.skipped).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`);
     lines.push(`ingest: read ${c.ingest.read}, produced ${c.ingest.produced}, skipped ${skipped.length ? skipped.join(' ') : '0'}`);
   }
-  lines.push('', 'records written this run, per topic:');
-  for (const t of REPORT_TOPICS) lines.push(`  ${(c.prefix + t).padEnd(34)} ${String(topicCount(s, t, ingested)).padStart(7)}`);
+  lines.push('', `records written this run, per topic${c.prefix ? ` (each name prefixed with "${c.prefix}")` : ''}:`);
+  for (const t of REPORT_TOPICS) lines.push(`  ${t.padEnd(24)} ${String(topicCount(s, t, ingested)).padStart(7)}`);
   lines.push('', `  ${'stage'.padEnd(24)} ${'in'.padStart(7)} ${'out'.padStart(7)} ${'filtered'.padStart(9)} ${'dead-lettered'.padStart(14)}`);
   for (const [name, st] of Object.entries(s.stages).sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`  ${name.padEnd(24)} ${String(st.in).padStart(7)} ${String(st.out).padStart(7)} ${String(st.filtered).padStart(9)} ${String(st.deadLettered).padStart(14)}`);

@@ -25,7 +25,8 @@ export async function startStages(
 ): Promise<StartedStages> {
   const metrics = createMetrics(processRegistry());
   const resolved = resolveStageNames(names, config);
-  const ctx = { config, logger, metrics };
+  // topicPrefix rides along for factories that read topics themselves (dedup's changelog restore).
+  const ctx = { config, logger, metrics, topicPrefix: options.topicPrefix ?? '' };
   const stages: Stage<unknown>[] = [];
   for (const name of resolved) {
     const built = await getStageFactory(name)(ctx);

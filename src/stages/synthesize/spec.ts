@@ -22,7 +22,10 @@ export const ScenarioConfig = z
       .default('persona-few-shot')
       .describe('zero-shot: task only; few-shot: plus example outputs; persona-few-shot: examples paired with their personas'),
     examples: z.number().int().min(0).default(2).describe('Examples shown in the few-shot modes (at most those in the table)'),
-    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    params: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .default({})
+      .describe('Template parameters of the scenario (e.g. math: withSolution, difficulty); unknown names fail at start-up'),
   })
   .default({ enabled: true, samplingRate: 1, mode: 'persona-few-shot', examples: 2, params: {} });
 export type ScenarioConfig = z.infer<typeof ScenarioConfig>;

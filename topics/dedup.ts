@@ -1,26 +1,51 @@
-import type { TopicDef } from './types.js';
+import { dlqTopic } from '../src/contracts/dlq.js';
+import { ChangelogEntry, RouteRecord } from '../src/dedup/stream/route-record.js';
+import { DEDUP_STREAM_TOPICS as T } from '../src/dedup/stream/specs.js';
+import { DAY_MS, type TopicDef } from './types.js';
 
 /**
- * Compacted changelogs holding dedup state, restored on partition assignment (DESIGN.md §3, scale-out).
+ * Topics of the streaming near-duplicate filters (src/dedup/stream/stages.ts).
  *
- * Invariant: a changelog has exactly as many partitions as the topic its stage consumes, and state for input
- * partition p lives in changelog partition p, so an instance restores only the partitions it was assigned.
- * Raising the input's partitions therefore means raising the changelog's too, in the same `topics apply`.
- * (Owned by the dedup engineer; the foundation only registers this file in topics/index.ts.)
+ *   <item>.route      repartition topic keyed by step key (exact key, LSH band key, SimHash table key): an item
+ *                     visits its keys one after another, and all items sharing a key meet in one partition.
+ *   <item>.changelog  compacted state: key `<stepKey>|<itemId>`, restored on assignment.
+ *
+ * Invariant: a changelog has exactly as many partitions as its route topic (entries for route partition p are
+ * written to changelog partition p). Raise both together, and only on an empty filter: changing the partition
+ * count moves step keys to other partitions, whose state would not follow them.
+ * The route topic's partitions bound the bands stages' parallelism (one owner per partition).
  */
+const ROUTE_PARTITIONS = 6;
+
+function filterTopics(t: { route: string; changelog: string }, bandsStage: string, what: string): TopicDef[] {
+  return [
+    {
+      name: t.route,
+      description: `${what}: items hopping through their exact/band keys (written and read by ${bandsStage})`,
+      partitions: ROUTE_PARTITIONS,
+      cleanupPolicy: 'delete',
+      retentionMs: 7 * DAY_MS,
+      value: { schemaName: 'dedup-route-record', schema: RouteRecord },
+    },
+    {
+      name: t.changelog,
+      description: `${what}: stored items per step key, compacted; co-partitioned with ${t.route}`,
+      partitions: ROUTE_PARTITIONS,
+      cleanupPolicy: 'compact',
+      configs: { 'min.compaction.lag.ms': '0', 'segment.ms': String(60 * 60 * 1000) },
+      value: { schemaName: 'dedup-changelog-entry', schema: ChangelogEntry },
+    },
+    {
+      name: dlqTopic(t.route, bandsStage),
+      description: `Route records ${bandsStage} could not process, original bytes + reason headers`,
+      partitions: 1,
+      cleanupPolicy: 'delete',
+      retentionMs: 30 * DAY_MS,
+    },
+  ];
+}
+
 export const DEDUP_TOPIC_DEFS: readonly TopicDef[] = [
-  {
-    name: 'personas.candidates.dedup.changelog',
-    description: 'Persona dedup state (exact keys, MinHash-LSH band entries), compacted; co-partitioned with personas.candidates',
-    partitions: 6,
-    cleanupPolicy: 'compact',
-    configs: { 'min.compaction.lag.ms': '0', 'segment.ms': String(60 * 60 * 1000) },
-  },
-  {
-    name: 'web.documents.pagefilter.changelog',
-    description: 'Page filter state (exact hashes, SimHash blocks), compacted; co-partitioned with web.documents',
-    partitions: 6,
-    cleanupPolicy: 'compact',
-    configs: { 'min.compaction.lag.ms': '0', 'segment.ms': String(60 * 60 * 1000) },
-  },
+  ...filterTopics(T.personas, 'dedup-bands', 'Persona dedup (MinHash-LSH)'),
+  ...filterTopics(T.documents, 'pagefilter-bands', 'Page filter (SimHash)'),
 ];

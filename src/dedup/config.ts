@@ -1,24 +1,28 @@
 import { z } from 'zod';
 
-/** Near-duplicate filter settings. Defaults are the Persona Hub paper's (MinHash word 1-grams, 128 perms, 0.9). */
+/**
+ * Near-duplicate filter settings. Persona defaults are the Persona Hub paper's (MinHash over word 1-grams,
+ * 128 permutations, threshold 0.9) with LSH banding 16 x 8 (see docs/dedup.md for why not the equal-weight
+ * optimum 5 x 25); page defaults follow Manku et al. (64-bit SimHash, k = 3).
+ */
+const Personas = z.object({
+  method: z.enum(['minhash', 'exact', 'semantic']).default('minhash').describe('semantic is offline only (personahub dedup); the stream runs minhash for it'),
+  threshold: z.number().min(0).max(1).default(0.9).describe('Word-Jaccard threshold'),
+  permutations: z.number().int().positive().default(128),
+  bands: z.number().int().positive().default(16).describe('LSH bands; bands x rows <= permutations'),
+  rows: z.number().int().positive().default(8).describe('LSH rows per band'),
+});
+const Documents = z.object({
+  method: z.enum(['simhash', 'exact', 'none']).default('simhash'),
+  maxHamming: z.number().int().min(0).max(8).default(3).describe('SimHash k'),
+  shingleWords: z.number().int().min(1).max(8).default(2).describe('Words per SimHash feature (shingle)'),
+  blocks: z.number().int().min(1).max(16).optional().describe('Permuted-block count B (>= k+1; default k+1): C(B, B-k) tables'),
+});
+
 export const DedupConfig = z
   .object({
-    personas: z
-      .object({
-        method: z.enum(['minhash', 'exact', 'semantic']).default('minhash'),
-        threshold: z.number().min(0).max(1).default(0.9).describe('Word-Jaccard threshold'),
-        permutations: z.number().int().positive().default(128),
-      })
-      .default({ method: 'minhash', threshold: 0.9, permutations: 128 }),
-    documents: z
-      .object({
-        method: z.enum(['simhash', 'exact', 'none']).default('simhash'),
-        maxHamming: z.number().int().min(0).max(8).default(3).describe('SimHash k'),
-      })
-      .default({ method: 'simhash', maxHamming: 3 }),
+    personas: Personas.prefault({}),
+    documents: Documents.prefault({}),
   })
-  .default({
-    personas: { method: 'minhash', threshold: 0.9, permutations: 128 },
-    documents: { method: 'simhash', maxHamming: 3 },
-  });
+  .prefault({});
 export type DedupConfig = z.infer<typeof DedupConfig>;

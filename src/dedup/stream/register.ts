@@ -1,0 +1,21 @@
+import { createKafka } from '../../kafka/client.js';
+import { registerStageFactory, stageFactoryNames } from '../../runtime/registry.js';
+import type { StageFactoryContext } from '../../runtime/types.js';
+import { createBandsStage, createEntryStage, type NearDupStreamSpec } from './stages.js';
+import { documentStreamSpec, PAGE_FILTER_STAGE, PERSONA_DEDUP_STAGE, personaStreamSpec } from './specs.js';
+
+/**
+ * Named factories for `personahub run dedup` and `personahub run pagefilter`: each builds the entry stage and its
+ * `-bands` stage (run both; scale by running more processes: the route topic's partitions bound parallelism).
+ * Importing this module registers them once. documents.method `none` means: do not run `pagefilter`.
+ */
+function build<I>(spec: NearDupStreamSpec<I>, ctx: StageFactoryContext) {
+  const kafka = createKafka(ctx.config.kafka, { logger: ctx.logger, clientId: `personahub-${spec.name}-restore` });
+  const deps = { kafka, metrics: ctx.metrics, logger: ctx.logger };
+  return [createEntryStage(spec, deps), createBandsStage(spec, deps)];
+}
+
+if (!stageFactoryNames().includes(PERSONA_DEDUP_STAGE)) {
+  registerStageFactory(PERSONA_DEDUP_STAGE, (ctx) => build(personaStreamSpec(ctx.config.dedup), ctx));
+  registerStageFactory(PAGE_FILTER_STAGE, (ctx) => build(documentStreamSpec(ctx.config.dedup), ctx));
+}

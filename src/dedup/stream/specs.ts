@@ -1,0 +1,67 @@
+import { Persona } from '../../contracts/persona.js';
+import { WebDocument } from '../../contracts/web-document.js';
+import type { DedupConfig } from '../config.js';
+import { minhashScheme, simhashScheme, type Scheme } from './schemes.js';
+import type { NearDupStreamSpec } from './stages.js';
+
+/** Topic and stage names of the two streaming filters (persistent: a rename is a migration). */
+export const DEDUP_STREAM_TOPICS = {
+  personas: {
+    input: 'personas.candidates',
+    route: 'personas.dedup.route',
+    changelog: 'personas.dedup.changelog',
+    output: 'personas.unique',
+  },
+  documents: {
+    input: 'web.documents',
+    route: 'web.documents.pagefilter.route',
+    changelog: 'web.documents.pagefilter.changelog',
+    output: 'web.documents.unique',
+  },
+} as const;
+
+export const PERSONA_DEDUP_STAGE = 'dedup';
+export const PAGE_FILTER_STAGE = 'pagefilter';
+
+/** Exact-only routing: step 0 only (the exact key); used when a method is `exact`. */
+function exactOnly(base: Scheme): Scheme {
+  return { ...base, route: (text) => ({ keys: base.route(text).keys.slice(0, 1), payload: [] }) };
+}
+
+export function personaStreamSpec(cfg: DedupConfig): NearDupStreamSpec<Persona> {
+  const p = cfg.personas;
+  const mh = minhashScheme({ threshold: p.threshold, numPerm: p.permutations, banding: { bands: p.bands, rows: p.rows } });
+  const t = DEDUP_STREAM_TOPICS.personas;
+  return {
+    name: PERSONA_DEDUP_STAGE,
+    input: { topic: t.input, schema: Persona },
+    routeTopic: t.route,
+    changelogTopic: t.changelog,
+    outputTopic: t.output,
+    outputSchema: Persona,
+    scheme: p.method === 'exact' ? exactOnly(mh) : mh,
+    idOf: (x) => x.id,
+    textOf: (x) => x.text,
+    keyOf: (x) => x.id,
+    hopOf: (x) => x.hop,
+  };
+}
+
+export function documentStreamSpec(cfg: DedupConfig): NearDupStreamSpec<WebDocument> {
+  const d = cfg.documents;
+  const sh = simhashScheme({ k: d.maxHamming, shingleWords: d.shingleWords, ...(d.blocks ? { blocks: d.blocks } : {}) });
+  const t = DEDUP_STREAM_TOPICS.documents;
+  return {
+    name: PAGE_FILTER_STAGE,
+    input: { topic: t.input, schema: WebDocument },
+    routeTopic: t.route,
+    changelogTopic: t.changelog,
+    outputTopic: t.output,
+    outputSchema: WebDocument,
+    scheme: d.method === 'exact' ? exactOnly(sh) : sh,
+    idOf: (x) => x.id,
+    textOf: (x) => x.text,
+    keyOf: (x) => x.id,
+    hopOf: () => 0,
+  };
+}

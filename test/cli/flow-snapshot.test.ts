@@ -1,0 +1,54 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { activity, flowSnapshot, looksDrained } from '../../src/cli/flow-snapshot.js';
+import { formatSummary, progressLine } from '../../src/cli/flow-report.js';
+import { createMetrics } from '../../src/metrics/catalogue.js';
+
+describe('flow snapshot (what up shows and uses to decide it has drained)', () => {
+  it('sums metrics per stage and per topic, and judges draining by in-flight and lag', async () => {
+    const m = createMetrics(new Registry());
+    m.recordsIn.inc({ stage: 'extract', topic: 'web.documents.unique' }, 7);
+    m.recordsOut.inc({ stage: 'extract', topic: 'personas.candidates' }, 12);
+    m.recordsOut.inc({ stage: 'expand', topic: 'personas.candidates' }, 5);
+    m.recordsOut.inc({ stage: 'synthesize-math', topic: 'synth.math' }, 9);
+    m.recordsFiltered.inc({ stage: 'extract', reason: 'stage' }, 1);
+    m.recordsDeadLettered.inc({ stage: 'pagefilter', code: 'decode_failed' }, 1);
+    m.llmTokens.inc({ stage: 'extract', scenario: 'none', model: 'm', direction: 'input' }, 100);
+    m.llmTokens.inc({ stage: 'extract', scenario: 'none', model: 'm', direction: 'output' }, 30);
+    m.inFlight.set({ stage: 'extract' }, 2);
+    m.consumerLag.set({ stage: 'extract', topic: 't', partition: '0' }, 1);
+    m.consumerLag.set({ stage: 'extract', topic: 't', partition: '1' }, 0);
+
+    const s = await flowSnapshot(m);
+    expect(s.topics).toEqual({ 'personas.candidates': 17, 'synth.math': 9 });
+    expect(s.stages.extract).toMatchObject({ in: 7, out: 12, filtered: 1, inFlight: 2, lag: 1, maxPartitionLag: 1 });
+    expect(s.deadLetteredByCode).toEqual({ decode_failed: 1 });
+    expect(s.tokens).toEqual({ input: 100, output: 30 });
+    expect(looksDrained(s, ['extract'])).toBe(false); // 2 in flight
+
+    m.inFlight.set({ stage: 'extract' }, 0);
+    const idle = await flowSnapshot(m);
+    expect(looksDrained(idle, ['extract', 'never-saw-a-record'])).toBe(true); // lag 1 = a transaction marker
+    m.consumerLag.set({ stage: 'extract', topic: 't', partition: '1' }, 5);
+    const behind = await flowSnapshot(m);
+    expect(looksDrained(behind, ['extract'])).toBe(false);
+    expect(looksDrained(behind, ['extract'], { ignoreLag: true })).toBe(true);
+    expect(activity(behind)).toBe(activity(idle)); // lag is not activity
+    m.recordsIn.inc({ stage: 'extract', topic: 'web.documents.unique' });
+    expect(activity(await flowSnapshot(m))).not.toBe(activity(idle));
+
+    const text = formatSummary(idle, {
+      ingest: { read: 10, produced: 9, skipped: { invalid_json: 1, no_text: 0, invalid_document: 0, non_text_record: 0 } },
+      prefix: '',
+      llmLabel: 'SIMULATOR',
+      elapsedMs: 1000,
+      drained: true,
+    });
+    expect(text).toMatch(/web\.documents\s+9/);
+    expect(text).toMatch(/synth\.math\s+9/);
+    expect(text).toMatch(/synth\.tool\s+0/);
+    expect(text).toContain('decode_failed=1');
+    expect(text).toContain('invalid_json=1');
+    expect(progressLine(idle, 9, 2000)).toContain('math=9');
+  });
+});

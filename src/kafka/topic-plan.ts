@@ -3,6 +3,7 @@ import kafkajs, { type Admin } from 'kafkajs';
 // kafkajs is CommonJS and Node's ESM loader only sees some of its named exports; take the rest from the default.
 const { ConfigResourceTypes } = kafkajs;
 import type { ResolvedTopic } from '../../topics/types.js';
+import { createTopicsAndWait } from './admin.js';
 
 /**
  * Converging a cluster to the topics of topics/ — additive only:
@@ -80,16 +81,16 @@ export async function planTopics(admin: Admin, topics: readonly ResolvedTopic[])
 export async function applyTopicPlan(admin: Admin, plan: readonly TopicPlanEntry[]): Promise<void> {
   const toCreate = plan.filter((e) => e.create);
   if (toCreate.length > 0) {
-    // Returns false (no throw) for topics created concurrently by someone else: fine, they match or get aligned next run.
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: toCreate.map(({ topic }) => ({
+    // Topics created concurrently by someone else are not an error: they match, or get aligned on the next run.
+    await createTopicsAndWait(
+      admin,
+      toCreate.map(({ topic }) => ({
         topic: topic.name,
         numPartitions: topic.partitions,
         replicationFactor: topic.replicationFactor,
         configEntries: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
       })),
-    });
+    );
   }
   const toRaise = plan.filter((e) => e.raisePartitions);
   if (toRaise.length > 0) {

@@ -5,6 +5,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicsFor } from '../../topics/index.js';
 import { applyTopicPlan, planStatus, planTopics, waitForTopics } from '../../src/kafka/topic-plan.js';
+import { createTopicsAndWait } from '../../src/kafka/admin.js';
 import { deleteTopicsWithPrefix, kafka, randomPrefix } from './helpers.js';
 
 const { ConfigResourceTypes } = kafkajs;
@@ -56,16 +57,14 @@ describe('topics apply against the real broker', () => {
 
   it('raises partitions and aligns drifted configs, never lowers or deletes', async () => {
     const prefix = fresh('drift');
-    const topics = topicsFor({ prefix });
-    const docs = topics.find((t) => t.baseName === 'web.documents')!;
-    const dlq = topics.find((t) => t.baseName.includes('.dlq.'))!;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
+    const all = topicsFor({ prefix });
+    const docs = all.find((t) => t.baseName === 'web.documents')!;
+    const dlq = all.find((t) => t.baseName.includes('.dlq.'))!;
+    const topics = [docs, dlq];
+    await createTopicsAndWait(admin, [
         { topic: docs.name, numPartitions: 2, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '1000' }] },
         { topic: dlq.name, numPartitions: dlq.partitions + 2, replicationFactor: 1 },
-      ],
-    });
+    ]);
 
     const plan = await planTopics(admin, topics);
     const docsEntry = plan.find((e) => e.topic.name === docs.name)!;

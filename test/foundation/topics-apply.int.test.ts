@@ -62,8 +62,8 @@ describe('topics apply against the real broker', () => {
     const dlq = all.find((t) => t.baseName.includes('.dlq.'))!;
     const topics = [docs, dlq];
     await createTopicsAndWait(admin, [
-        { topic: docs.name, numPartitions: 2, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '1000' }] },
-        { topic: dlq.name, numPartitions: dlq.partitions + 2, replicationFactor: 1 },
+      { topic: docs.name, numPartitions: 2, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '1000' }] },
+      { topic: dlq.name, numPartitions: dlq.partitions + 2, replicationFactor: 1 },
     ]);
 
     const plan = await planTopics(admin, topics);

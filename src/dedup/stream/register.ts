@@ -11,7 +11,9 @@ import { documentStreamSpec, PAGE_FILTER_STAGE, PERSONA_DEDUP_STAGE, personaStre
  */
 function build<I>(spec: NearDupStreamSpec<I>, ctx: StageFactoryContext) {
   const kafka = createKafka(ctx.config.kafka, { logger: ctx.logger, clientId: `personahub-${spec.name}-restore` });
-  const deps = { kafka, metrics: ctx.metrics, logger: ctx.logger };
+  // the restore reader needs the physical changelog name: the runner passes its topic prefix along (tests, demos)
+  const topicPrefix = (ctx as StageFactoryContext & { topicPrefix?: string }).topicPrefix ?? '';
+  const deps = { kafka, metrics: ctx.metrics, logger: ctx.logger, topicPrefix };
   return [createEntryStage(spec, deps), createBandsStage(spec, deps)];
 }
 

@@ -17,6 +17,11 @@ export const RuntimeConfig = z
       })
       .default({ maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 30_000 }),
     shutdownTimeoutMs: z.number().int().positive().default(30_000).describe('SIGTERM: how long to drain in-flight work'),
+    sessionTimeoutMs: z.number().int().min(6_000).default(30_000)
+      .describe('Consumer group session timeout: how long a crashed instance keeps its partitions before they move'),
+    heartbeatIntervalMs: z.number().int().positive().default(3_000).describe('Consumer group heartbeat interval'),
+    fetchMaxWaitMs: z.number().int().positive().default(500)
+      .describe('Longest a fetch waits for data; also how soon fetching restarts after backpressure resumes'),
   })
   .default({
     delivery: 'exactly-once',
@@ -25,5 +30,8 @@ export const RuntimeConfig = z
     commitIntervalMs: 500,
     retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 30_000 },
     shutdownTimeoutMs: 30_000,
+    sessionTimeoutMs: 30_000,
+    heartbeatIntervalMs: 3_000,
+    fetchMaxWaitMs: 500,
   });
 export type RuntimeConfig = z.infer<typeof RuntimeConfig>;

@@ -14,6 +14,8 @@ import { processRecord, type PreparedMessage, type RecordProcessorDeps, type Rec
 import { sleep } from './backoff.js';
 
 const LAG_INTERVAL_MS = 5_000;
+/** How long a batch waits for capacity before the partition is paused and the batch's rest re-fetched later. */
+const HANDOFF_WAIT_MS = 1_000;
 
 /**
  * Runs one stage: a kafkajs consumer (eachBatch, no auto-commit), an ordered scheduler with bounded concurrency,
@@ -52,6 +54,7 @@ export class StageRunner {
   private lagLoop: Promise<void> | undefined;
   private readonly stopSignal = new AbortController();
   private readonly idle = new Set<() => void>();
+  private readonly capacity = new Set<() => void>();
   private resolveReady!: () => void;
   private rejectReady!: (e: unknown) => void;
   private readonly readyP: Promise<void>;
@@ -113,8 +116,11 @@ export class StageRunner {
       readUncommitted: false,
       maxBytesPerPartition: 1024 * 1024,
       // Our eachBatch returns quickly (records are handed to the scheduler), so heartbeats are not starved.
-      sessionTimeout: 30_000,
+      sessionTimeout: this.cfg.sessionTimeoutMs,
+      heartbeatInterval: this.cfg.heartbeatIntervalMs,
       rebalanceTimeout: 60_000,
+      // kafkajs sleeps this long when every partition is paused: it bounds the delay of resume().
+      maxWaitTimeInMs: this.cfg.fetchMaxWaitMs,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -222,13 +228,25 @@ export class StageRunner {
 
   // ---- consuming -------------------------------------------------------------------------------------------
 
-  private async onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
     if (this.stopping || batch.topic !== this.inputTopic) return;
     const state = this.ensurePartition(batch.partition);
     await state.ready;
     // After awaiting, the partition may have been revoked/reset, or a seek may be pending: this batch is stale.
     if (state.closed || !state.tracker || !isRunning() || isStale() || this.stopping) return;
     for (const m of batch.messages) {
+      // Backpressure: stop handing over at the bound and pause. The rest of the batch stays unresolved, so
+      // kafkajs fetches it again from the last resolved offset after resume() (kafkajs 2.x fetches a partition's
+      // next batch only after eachBatch returned, so no later batch can arrive past this gap).
+      if (this.overLimit()) {
+        // Keep the batch for a short while if capacity frees up soon (no re-fetch); else pause and give it back.
+        const waited = new AbortController();
+        await Promise.race([new Promise<void>((r) => this.capacity.add(r)), sleep(HANDOFF_WAIT_MS, waited.signal)]);
+        waited.abort();
+        await heartbeat();
+        if (state.closed || !isRunning() || isStale() || this.stopping) break;
+        if (this.overLimit()) break;
+      }
       const offset = Number(m.offset);
       resolveOffset(m.offset);
       if (!state.tracker.begin(offset)) continue;
@@ -271,10 +289,14 @@ export class StageRunner {
     return n;
   }
 
+  private overLimit(): boolean {
+    return this.scheduler.pending >= this.cfg.maxInFlight || this.bufferedTotal() >= this.cfg.maxBufferedOutputs;
+  }
+
   /** Called after every hand-off, completion and commit: pause or resume fetching, update gauges, wake drains. */
   private afterChange(): void {
     this.updateGauges();
-    const over = this.scheduler.pending >= this.cfg.maxInFlight || this.bufferedTotal() >= this.cfg.maxBufferedOutputs;
+    const over = this.overLimit();
     if (over && !this.paused && this.consumer) {
       this.paused = true;
       this.consumer.pause([{ topic: this.inputTopic }]);
@@ -284,6 +306,10 @@ export class StageRunner {
     }
     this.metrics.pausedPartitions.set({ stage: this.stage.name }, this.paused ? this.partitions.size : 0);
     if (this.scheduler.pending === 0) for (const wake of this.idle) wake();
+    if (!over) {
+      for (const wake of this.capacity) wake();
+      this.capacity.clear();
+    }
   }
 
   private updateGauges(): void {
@@ -408,13 +434,15 @@ export class StageRunner {
     // Drain: wait until no record is in flight, bounded by shutdownTimeoutMs; then abort what remains (it stays
     // uncommitted and is re-read by the next owner).
     if (!this.fatalError) {
+      const timeout = new AbortController();
       await Promise.race([
         new Promise<void>((resolve) => {
           if (this.scheduler.pending === 0) return resolve();
           this.idle.add(resolve);
         }),
-        sleep(this.cfg.shutdownTimeoutMs),
+        sleep(this.cfg.shutdownTimeoutMs, timeout.signal),
       ]);
+      timeout.abort(); // the timer must not keep the process alive
     }
     this.running = false;
     this.stopSignal.abort();

@@ -140,7 +140,7 @@ log.segment.bytes=104857600
 log.retention.check.interval.ms=60000
 EOF
 }
-up_kafka() {
+start_kafka() {
   local pid
   if pid="$(running_pid kafka)"; then log "kafka: already running (pid $pid) on 127.0.0.1:$KAFKA_PORT"; return 0; fi
   command -v java >/dev/null || die "java 17+ is required: apt-get install -y openjdk-17-jre-headless"
@@ -159,7 +159,10 @@ up_kafka() {
   launch kafka java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$HERE/log4j2.xml" -Dkafka.logs.dir="$dir/logs" \
     -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties"
-  pid="$(cat "$(pid_file kafka)")"
+}
+ready_kafka() {
+  local pid dir="$STACK_DIR/kafka"
+  pid="$(running_pid kafka)" || die "kafka is not running (see $dir/logs)"
   # Readiness: the broker answers metadata requests (kafkajs admin) — not just an open port.
   local deadline=$((SECONDS + TIMEOUT))
   until port_open "$KAFKA_PORT"; do
@@ -198,7 +201,7 @@ registry_jar() {
   done
   die "no runnable jar in $REGISTRY_HOME"
 }
-up_registry() {
+start_registry() {
   local pid
   if pid="$(running_pid registry)"; then log "registry: already running (pid $pid) on 127.0.0.1:$REGISTRY_PORT"; return 0; fi
   command -v java >/dev/null || die "java 17+ is required: apt-get install -y openjdk-17-jre-headless"
@@ -214,7 +217,10 @@ up_registry() {
       -Dquarkus.log.console.level=WARN \
       -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2 \
       -jar "$(registry_jar)" )
-  pid="$(cat "$(pid_file registry)")"
+}
+ready_registry() {
+  local pid dir="$STACK_DIR/registry"
+  pid="$(running_pid registry)" || die "registry is not running (see $dir/logs)"
   wait_http "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" "$TIMEOUT" "$pid" \
     || { tail -n 30 "$dir/logs/stdout.log" >&2; die "registry did not answer in ${TIMEOUT}s (see $dir/logs)"; }
   log "registry: up (pid $pid), ccompat at http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
@@ -234,7 +240,7 @@ scrape_configs:
       - targets: ['127.0.0.1:${PROMETHEUS_PORT}']
 EOF
 }
-up_prometheus() {
+start_prometheus() {
   local pid
   if pid="$(running_pid prometheus)"; then log "prometheus: already running (pid $pid) on 127.0.0.1:$PROMETHEUS_PORT"; return 0; fi
   local bin; bin="$(command -v prometheus || true)"
@@ -248,7 +254,10 @@ up_prometheus() {
   # --web.enable-lifecycle lets tests and ops reload the config (POST /-/reload) without a restart.
   launch prometheus "$bin" --config.file="$cfg" --storage.tsdb.path="$dir/data" \
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle --storage.tsdb.retention.time=2d
-  pid="$(cat "$(pid_file prometheus)")"
+}
+ready_prometheus() {
+  local pid dir="$STACK_DIR/prometheus"
+  pid="$(running_pid prometheus)" || die "prometheus is not running (see $dir/logs)"
   wait_http "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" "$TIMEOUT" "$pid" \
     || { tail -n 30 "$dir/logs/stdout.log" >&2; die "prometheus did not become ready in ${TIMEOUT}s (see $dir/logs)"; }
   log "prometheus: up (pid $pid)"
@@ -278,7 +287,9 @@ mkdir -p "$STACK_DIR"
 
 case "$cmd" in
   up)
-    for s in "${services[@]}"; do "up_$s"; done
+    # Start everything first, then wait for each: the JVMs boot in parallel (warm start ~2x faster).
+    for s in "${services[@]}"; do "start_$s"; done
+    for s in "${services[@]}"; do "ready_$s"; done
     ;;
   down)
     # Reverse order: registry and prometheus depend on nothing, but stop them before the broker anyway.

@@ -60,9 +60,9 @@ export const ROWS: Row[] = [
     panels: [
       {
         title: 'Documents consumed',
-        description: 'Web documents read by extract since the processes started',
+        description: 'Web documents read by the page filter (the first stage) since the processes started',
         type: 'stat', unit: 'short', width: 6,
-        targets: [{ expr: 'sum(personahub_records_in_total{topic="web.documents"})', legend: 'documents' }],
+        targets: [{ expr: 'sum(personahub_records_in_total{stage="pagefilter"})', legend: 'documents' }],
       },
       {
         title: 'Unique personas',
@@ -74,7 +74,7 @@ export const ROWS: Row[] = [
         title: 'Synthetic samples',
         description: 'Records written to the synth.<scenario> topics',
         type: 'stat', unit: 'short', width: 6,
-        targets: [{ expr: 'sum(personahub_records_out_total{topic=~"synth[.].*"})', legend: 'samples' }],
+        targets: [{ expr: 'sum(personahub_records_out_total{stage=~"synthesize-.*", topic=~"synth[.].*"})', legend: 'samples' }],
       },
       {
         title: 'Estimated spend',

@@ -99,15 +99,16 @@ function scaledObject(s: DeployStage) {
       scaleTargetRef: { name: `personahub-${s.name}` },
       minReplicaCount: 1,
       // More consumers than partitions would sit idle: a group gives each partition to one member.
-      maxReplicaCount: s.partitions,
+      maxReplicaCount: s.maxReplicas,
       pollingInterval: 15,
       cooldownPeriod: 300,
-      triggers: [{
+      // One trigger per consumer group of the unit; KEDA scales to the largest replica count any of them asks for.
+      triggers: s.consumers.map((c) => ({
         type: 'kafka',
         metadata: {
           bootstrapServers: BOOTSTRAP,
-          consumerGroup: s.groupId,
-          topic: s.input,
+          consumerGroup: c.groupId,
+          topic: c.topic,
           // Per-replica lag target: LLM stages take seconds per record, the others microseconds.
           lagThreshold: s.usesLlm ? '50' : '1000',
           activationLagThreshold: '1',
@@ -115,7 +116,7 @@ function scaledObject(s: DeployStage) {
           allowIdleConsumers: 'false',
         },
         authenticationRef: { name: 'personahub-kafka' },
-      }],
+      })),
     },
   };
 }

@@ -120,8 +120,10 @@ describe('Kubernetes manifests', () => {
       expect(c.livenessProbe.httpGet.path).toBe('/healthz');
       expect(c.readinessProbe.httpGet.path).toBe('/readyz');
       const so = all.find((d) => d.kind === 'ScaledObject' && d.spec.scaleTargetRef.name === `personahub-${s.name}`);
-      expect(so.spec.maxReplicaCount).toBe(s.partitions);
-      expect(so.spec.triggers[0]).toMatchObject({ type: 'kafka', metadata: { consumerGroup: s.groupId, topic: s.input } });
+      expect(so.spec.maxReplicaCount).toBe(Math.min(...s.consumers.map((c) => c.partitions)));
+      expect(so.spec.triggers).toEqual(s.consumers.map((c) => expect.objectContaining({
+        type: 'kafka', metadata: expect.objectContaining({ consumerGroup: c.groupId, topic: c.topic }),
+      })));
     }
     expect(all.some((d) => d.kind === 'Job')).toBe(true);
   });

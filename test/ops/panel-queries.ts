@@ -1,3 +1,6 @@
+import { VARIABLES, allTargets } from '../../deploy/grafana/dashboard.js';
+import type { PrometheusProcess } from '../../scripts/ops/prometheus-process.js';
+
 /** Turns a Grafana panel query into the PromQL Grafana would send, for tests and the chart script. */
 
 /** Grafana's regex escaping of one multi-value item, then the `(a|b)` form of a multi-value selection. */
@@ -16,4 +19,32 @@ export function substituteForPrometheus(
     out = out.replaceAll(`$${name}`, regex);
   }
   return out;
+}
+
+export interface PanelResult {
+  panel: string;
+  expr: string;
+  series: number;
+}
+
+/** Values of each template variable, as Grafana's label_values() would list them from Prometheus. */
+export async function variableValues(prom: PrometheusProcess): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const v of VARIABLES) out[v.name] = (await prom.labelValues(v.labelName, v.metric)).filter((x) => x !== '');
+  return out;
+}
+
+/** Every panel query with variables substituted by the given values, evaluated at `time` (unix seconds). */
+export async function evaluatePanels(
+  prom: PrometheusProcess,
+  values: Record<string, string[]>,
+  time: number,
+  rateInterval = '1m',
+): Promise<PanelResult[]> {
+  const results: PanelResult[] = [];
+  for (const { panel, target } of allTargets()) {
+    const expr = substituteForPrometheus(target.expr, values, rateInterval);
+    results.push({ panel, expr, series: (await prom.query(expr, time)).length });
+  }
+  return results;
 }

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrometheusProcess, freePort } from '../../scripts/ops/prometheus-process.js';
+import { runDataflowOnce, type DataflowRun } from '../../scripts/ops/dataflow-run.js';
+import { VARIABLES, allTargets } from '../../deploy/grafana/dashboard.js';
+import { evaluatePanels, variableValues, type PanelResult } from './panel-queries.js';
+
+/**
+ * The dashboard proven on real data: the whole dataflow (`personahub up --once`, every stage, real broker and
+ * registry, simulator with injected faults, two poison documents) runs with a private Debian Prometheus scraping
+ * its /metrics every second; then every panel query of deploy/grafana/dashboard.ts, with `$stage` / `$scenario`
+ * set to the values Prometheus lists for them (as Grafana's label_values() would), must return at least one series.
+ */
+const SCRAPE_SECONDS = 1;
+
+let prom: PrometheusProcess;
+let run: DataflowRun;
+let lastScrape: number;
+
+beforeAll(async () => {
+  const port = await freePort();
+  prom = await PrometheusProcess.start({ targets: [`127.0.0.1:${port}`], scrapeIntervalSeconds: SCRAPE_SECONDS });
+  run = await runDataflowOnce({ httpPort: port, maxDocuments: 8, timeoutSeconds: 180 });
+  // The process has exited: its series are stale from now on, so evaluate at the last scrape that reached it.
+  const up = await prom.queryRange('up', run.startedAt / 1000 - 5, Date.now() / 1000, SCRAPE_SECONDS);
+  const upTimes = (up[0]?.values ?? []).filter(([, v]) => v === '1').map(([t]) => t);
+  lastScrape = Math.max(...upTimes);
+}, 420_000);
+
+afterAll(async () => {
+  await prom?.stop();
+});
+
+describe('Grafana dashboard on a real run', () => {
+  it('the dataflow ran to completion and Prometheus scraped it', () => {
+    expect(run.exitCode, run.output).toBe(0);
+    expect(Number.isFinite(lastScrape), 'no successful scrape of the run').toBe(true);
+  });
+
+  it('every template variable lists values', async () => {
+    const values = await variableValues(prom);
+    for (const v of VARIABLES) expect(values[v.name]!.length, v.name).toBeGreaterThan(0);
+    expect(values.stage).toEqual(expect.arrayContaining(['pagefilter', 'extract', 'dedup', 'expand', 'synthesize-math']));
+  });
+
+  it('every panel query returns at least one series', async () => {
+    const values = await variableValues(prom);
+    const results: PanelResult[] = await evaluatePanels(prom, values, lastScrape, '1m');
+    expect(results.length).toBe(allTargets().length);
+    const empty = results.filter((r) => r.series === 0).map((r) => `${r.panel}: ${r.expr}`);
+    expect(empty, `panels without data:\n${empty.join('\n')}`).toEqual([]);
+  });
+});

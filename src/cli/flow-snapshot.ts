@@ -76,14 +76,28 @@ export function activity(s: FlowSnapshot): string {
 }
 
 /**
- * Drained: nothing in flight and every assigned partition caught up to within one offset (a trailing transaction
- * marker is an offset no consumer ever receives). The caller also requires `activity` to stay unchanged for a
- * quiet period, since the lag gauge is polled and may trail a burst of new input.
+ * Drained: every stage has nothing in flight and has consumed everything written to its input.
+ *
+ * Inputs written by stages of this process are judged exactly, by counts: the stage's records in must reach the
+ * records committed to its input topic by the other stages (recordsOut is counted at commit). Offsets cannot do
+ * this: with transactions every producer leaves a commit marker in each partition it wrote, an offset no consumer
+ * ever receives, so a caught-up consumer can sit several offsets below the high watermark. Inputs written from
+ * outside (ingest, a crawler) fall back to the lag gauge, allowing the one trailing marker a transactional
+ * producer leaves. The caller also requires `activity` to stay unchanged for a quiet period, longer than the
+ * commit interval, since outputs are counted only once committed.
  */
-export function looksDrained(s: FlowSnapshot, stageNames: string[], opts: { ignoreLag?: boolean } = {}): boolean {
-  return stageNames.every((n) => {
-    const c = s.stages[n];
+export function looksDrained(
+  s: FlowSnapshot,
+  stageInputs: Record<string, string>,
+  opts: { ignoreLag?: boolean } = {},
+): boolean {
+  return Object.entries(stageInputs).every(([name, input]) => {
+    const c = s.stages[name];
     // A stage that has seen nothing yet has no series at all: nothing in flight, nothing known behind.
-    return c === undefined || (c.inFlight === 0 && (opts.ignoreLag === true || c.maxPartitionLag <= 1));
+    if (c === undefined) return s.topics[input] === undefined || s.topics[input] === 0;
+    if (c.inFlight > 0) return false;
+    const written = s.topics[input];
+    if (written !== undefined) return c.in >= written;
+    return opts.ignoreLag === true || c.maxPartitionLag <= 1;
   });
 }

@@ -11,6 +11,8 @@ export interface StartedStages {
   proc: ProcessHandle;
   metrics: Metrics;
   names: string[];
+  /** Logical input topic of each stage, by stage name (for drain detection). */
+  inputs: Record<string, string>;
 }
 
 /**
@@ -44,5 +46,10 @@ export async function startStages(
     },
     { http: options.http ?? true, signals: options.signals ?? true },
   );
-  return { proc, metrics, names: stages.map((s) => s.name) };
+  return {
+    proc,
+    metrics,
+    names: stages.map((s) => s.name),
+    inputs: Object.fromEntries(stages.map((s) => [s.name, s.input.topic])),
+  };
 }

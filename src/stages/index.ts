@@ -7,6 +7,7 @@ import type { StageFactoryContext } from '../runtime/types.js';
 import { EXTRACT_STAGE, createExtractStage } from './extract/process.js';
 import { EXPAND_STAGE, createExpandStage } from './expand/process.js';
 import { createSynthesizeStage, synthStageName } from './synthesize/process.js';
+import '../dedup/stream/register.js';
 
 /**
  * The dataflow stages as named factories for `personahub run <name>` (src/runtime/registry.ts):

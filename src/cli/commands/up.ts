@@ -88,7 +88,7 @@ async function up(o: UpOptions): Promise<number> {
   }
   say(`LLM: ${llmLabel}`);
 
-  const { proc, metrics, names } = await startStages(['all'], config, logger, { topicPrefix: prefix, signals: false, http: true });
+  const { proc, metrics, names, inputs } = await startStages(['all'], config, logger, { topicPrefix: prefix, signals: false, http: true });
   say(`stages: ${names.join(', ')}${proc.http ? ` (metrics on http://${proc.http.host}:${proc.http.port}/metrics)` : ''}`);
 
   let stopRequested = false;
@@ -132,8 +132,8 @@ async function up(o: UpOptions): Promise<number> {
       const quietMs = now - quietSince;
       // Drained: caught up and quiet; or quiet for much longer with nothing in flight (lag can stay above one
       // offset behind aborted transactions, which no consumer ever receives).
-      const caughtUp = looksDrained(snap, names) && quietMs >= o.quiet * 1000;
-      const longQuiet = looksDrained(snap, names, { ignoreLag: true }) && quietMs >= o.quiet * 4000;
+      const caughtUp = looksDrained(snap, inputs) && quietMs >= o.quiet * 1000;
+      const longQuiet = looksDrained(snap, inputs, { ignoreLag: true }) && quietMs >= o.quiet * 4000;
       if (o.once && (caughtUp || longQuiet)) {
         drained = true;
         break;

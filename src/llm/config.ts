@@ -18,6 +18,12 @@ export const EndpointConfig = z.object({
     .positive()
     .default(60_000)
     .describe('Sliding window over which the per-minute limits are enforced, scaled to its length (tests use short windows)'),
+  rateGuardMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Margin added to the window for transit jitter (default max(1% of the window, 20 ms)): the server must not see more than the limit in its own window'),
   timeoutMs: z.number().int().positive().default(60_000).describe('Per HTTP attempt'),
   maxAttempts: z.number().int().min(1).default(6).describe('HTTP attempts per call (429/5xx/timeouts/connection errors/malformed replies)'),
   maxMalformedReplies: z.number().int().min(1).default(3).describe('Malformed replies tolerated per call before it is poison'),

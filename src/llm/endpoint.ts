@@ -30,7 +30,7 @@ export function endpointLabel(baseUrl: string): string {
 }
 
 export function sharedEndpoint(cfg: EndpointConfig): EndpointShared {
-  const key = JSON.stringify([cfg.baseUrl, cfg.maxInFlight, cfg.requestsPerMinute, cfg.tokensPerMinute, cfg.rateWindowMs, cfg.breakerFailures, cfg.breakerHalfOpenAfterMs]);
+  const key = JSON.stringify([cfg.baseUrl, cfg.maxInFlight, cfg.requestsPerMinute, cfg.tokensPerMinute, cfg.rateWindowMs, cfg.rateGuardMs, cfg.breakerFailures, cfg.breakerHalfOpenAfterMs]);
   const hit = shared.get(key);
   if (hit) return hit;
   const scale = cfg.rateWindowMs / 60_000;
@@ -40,6 +40,7 @@ export function sharedEndpoint(cfg: EndpointConfig): EndpointShared {
     requestsPerWindow: Math.max(1, Math.floor(cfg.requestsPerMinute * scale)),
     tokensPerWindow: Math.max(1, Math.floor(cfg.tokensPerMinute * scale)),
     windowMs: cfg.rateWindowMs,
+    ...(cfg.rateGuardMs !== undefined ? { guardMs: cfg.rateGuardMs } : {}),
   });
   // Only failures that say the endpoint is unwell count; 429 (alive but busy) and malformed replies do not.
   const breaker = circuitBreaker(

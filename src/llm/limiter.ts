@@ -69,7 +69,7 @@ export class EndpointLimiter {
   private readonly interval: number;
 
   constructor(o: LimiterOptions) {
-    this.opts = { guardMs: Math.max(20, Math.ceil(o.windowMs * 0.01)), paceToleranceMs: 5, ...o } as Required<Omit<LimiterOptions, 'now'>>;
+    this.opts = { guardMs: Math.max(20, Math.ceil(o.windowMs * 0.01)), paceToleranceMs: 25, ...o } as Required<Omit<LimiterOptions, 'now'>>;
     this.interval = o.windowMs / o.requestsPerWindow;
     this.now = o.now ?? (() => performance.now());
   }

@@ -35,7 +35,9 @@ describe('LLM client under injected faults', () => {
     const windowMs = 1000;
     const { client, metrics } = clientFor(
       sim,
-      { maxInFlight, requestsPerMinute: (perWindow * 60_000) / windowMs, rateWindowMs: windowMs, timeoutMs: 800, maxAttempts: 6, maxMalformedReplies: 3, breakerFailures: 1000 },
+      // The guard absorbs transit jitter between the client's admission and the simulator's clock, which on a
+      // loaded 2-core machine (other suites running) reaches tens of ms; 10% of the window costs 10% of the rate.
+      { maxInFlight, requestsPerMinute: (perWindow * 60_000) / windowMs, rateWindowMs: windowMs, rateGuardMs: 100, timeoutMs: 2000, maxAttempts: 6, maxMalformedReplies: 3, breakerFailures: 1000 },
       { prices: { 'personahub-sim-1': { inputPerMTok: 3, outputPerMTok: 15 } } },
     );
     const calls = 160;
@@ -69,10 +71,19 @@ describe('LLM client under injected faults', () => {
     // Every HTTP attempt the client counted reached the simulator, and vice versa.
     expect(await counterSum(metrics.llmRequests)).toBe(s.requests.chat);
     // Tokens and cost equal what the simulator reported in its replies (including malformed ones, which are billed).
+    // A reply the simulator sent just as the client gave up is billed by the server but unseen by the client; that
+    // only happens when the client timed out more often than the simulator held requests (a stalled machine).
     const input = await counterSum(metrics.llmTokens, { direction: 'input' });
     const output = await counterSum(metrics.llmTokens, { direction: 'output' });
-    expect(input).toBe(s.usage.promptTokens);
-    expect(output).toBe(s.usage.completionTokens);
+    const clientTimeouts = await counterSum(metrics.llmRequests, { outcome: 'llm_timeout' });
+    expect(clientTimeouts).toBeGreaterThanOrEqual(s.faults.timeout);
+    if (clientTimeouts === s.faults.timeout) {
+      expect(input).toBe(s.usage.promptTokens);
+      expect(output).toBe(s.usage.completionTokens);
+    } else {
+      expect(input).toBeLessThanOrEqual(s.usage.promptTokens);
+      expect(output).toBeLessThanOrEqual(s.usage.completionTokens);
+    }
     expect(await counterSum(metrics.llmCost)).toBeCloseTo((input * 3 + output * 15) / 1e6, 9);
     expect(client.spentUsd).toBeCloseTo((input * 3 + output * 15) / 1e6, 9);
   });

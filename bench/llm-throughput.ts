@@ -1,0 +1,134 @@
+/**
+ * LLM layer throughput: achieved requests/s ÷ ideal, where ideal = min(maxInFlight ÷ latency, rate limit).
+ *
+ * The simulator runs in its own process (`personahub sim`), so the client's event loop is measured alone, with a
+ * fixed 200 ms latency and no faults. Two cases: concurrency-bound (rate limit far above 256 ÷ 0.2 s) and
+ * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { z } from 'zod';
+import { createLlmClient } from '../src/llm/client.js';
+import { resetSharedEndpoints } from '../src/llm/endpoint.js';
+import { createMetrics } from '../src/metrics/catalogue.js';
+
+export interface LlmBenchCase {
+  name: string;
+  maxInFlight: number;
+  latencyMs: number;
+  requestsPerMinute: number;
+  requests: number;
+}
+
+export interface LlmBenchResult extends LlmBenchCase {
+  seconds: number;
+  achievedRps: number;
+  idealRps: number;
+  ratio: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const Reply = z.object({ persona: z.string(), tags: z.array(z.string()) });
+
+async function startSimProcess(latencyMs: number): Promise<{ url: string; stop: () => Promise<void> }> {
+  const bin = fileURLToPath(new URL('../bin/personahub.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', '--latency-ms', String(latencyMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines = createInterface({ input: child.stdout! });
+  const [url] = (await Promise.race([
+    once(lines, 'line'),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('simulator did not start within 60 s')), 60_000)),
+  ])) as [string];
+  return {
+    url: url.trim(),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promise<LlmBenchResult> {
+  resetSharedEndpoints();
+  const client = createLlmClient(
+    { endpoint: { baseUrl: url, maxInFlight: c.maxInFlight, requestsPerMinute: c.requestsPerMinute, tokensPerMinute: 1e12, timeoutMs: 30_000 } },
+    { metrics: createMetrics(new Registry()) },
+  );
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  // Offer every request at once: the limiter, not the caller, decides the pace (as with a runtime at full load).
+  await Promise.all(
+    Array.from({ length: c.requests }, async (_, i) => {
+      const s = performance.now();
+      await client.complete({ stage: 'bench', messages: [{ role: 'user', content: `document ${i} about salmon rivers and dams ${i % 97}` }], schema: Reply, schemaName: 'r' });
+      latencies.push(performance.now() - s);
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const idealRps = Math.min(c.maxInFlight / (c.latencyMs / 1000), c.requestsPerMinute / 60);
+  const achievedRps = c.requests / seconds;
+  return {
+    ...c,
+    seconds,
+    achievedRps,
+    idealRps,
+    ratio: achievedRps / idealRps,
+    p50Ms: latencies[Math.floor(latencies.length * 0.5)]!,
+    p99Ms: latencies[Math.floor(latencies.length * 0.99)]!,
+  };
+}
+
+/**
+ * The same requests through bare `fetch` with `maxInFlight` workers and no limiter, retries or validation: the
+ * ceiling this machine reaches with this simulator, to separate the LLM layer's overhead from the machine's.
+ */
+export async function rawFetchCeiling(url: string, requests: number, maxInFlight: number, latencyMs: number): Promise<{ achievedRps: number; ratio: number }> {
+  const schema = z.toJSONSchema(Reply);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: maxInFlight }, async () => {
+      while (next < requests) {
+        const i = next++;
+        const r = await fetch(`${url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'personahub-sim-1', messages: [{ role: 'user', content: `document ${i} about salmon rivers and dams ${i % 97}` }], response_format: { type: 'json_schema', json_schema: { name: 'r', strict: true, schema } } }),
+        });
+        await r.json();
+      }
+    }),
+  );
+  const achievedRps = requests / ((performance.now() - t0) / 1000);
+  return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)) };
+}
+
+/** Both cases at 200 ms latency and 256 in flight. `requests` per case (default 6000). */
+export async function runLlmThroughputBench(requests = 6000): Promise<{ cases: LlmBenchResult[]; rawFetch: { achievedRps: number; ratio: number } }> {
+  const sim = await startSimProcess(200);
+  try {
+    const out: LlmBenchResult[] = [];
+    // Warm-up: connections, JIT.
+    await runLlmThroughputCase({ name: 'warmup', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests: 512 }, sim.url);
+    out.push(await runLlmThroughputCase({ name: 'concurrency-bound', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests }, sim.url));
+    out.push(await runLlmThroughputCase({ name: 'rate-bound (36k rpm)', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 36_000, requests: Math.round(requests / 2) }, sim.url));
+    const rawFetch = await rawFetchCeiling(sim.url, requests, 256, 200);
+    return { cases: out, rawFetch };
+  } finally {
+    await sim.stop();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const n = Number(process.argv[2] ?? 6000);
+  const { cases, rawFetch } = await runLlmThroughputBench(n);
+  for (const r of cases)
+    console.log(
+      `${r.name}: ${r.requests} req in ${r.seconds.toFixed(2)} s = ${r.achievedRps.toFixed(0)} req/s; ideal ${r.idealRps.toFixed(0)} req/s; ratio ${r.ratio.toFixed(3)}; p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms`,
+    );
+  console.log(`raw fetch ceiling (no limiter/retries/validation): ${rawFetch.achievedRps.toFixed(0)} req/s; ratio ${rawFetch.ratio.toFixed(3)}`);
+}

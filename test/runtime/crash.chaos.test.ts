@@ -5,13 +5,12 @@ import { spawnSlowStage } from './child.js';
 import { committedOffset, createTopics, produce, readAll, testKafka, uniq, waitFor } from './helpers.js';
 
 /**
- * Crash test: a child process runs a stage with a slow fake stage function (30-250 ms per record, 32 in flight);
+ * Crash test: a child process runs a stage with a slow fake stage function (100-400 ms per record, 32 in flight);
  * it is SIGKILLed at random moments (during start-up, rebalance, processing, commit) many times while input keeps
  * flowing, and restarted each time. At the end a read_committed consumer counts outputs per input:
  * `lost` inputs without output, `duplicates` outputs beyond the first. Both must be 0.
  */
 const KILLS = Number(process.env.CHAOS_KILLS ?? 10);
-const INPUTS = Number(process.env.CHAOS_INPUTS ?? 1500);
 const PARTITIONS = 3;
 
 describe('crash test: SIGKILL while input flows', () => {
@@ -30,31 +29,39 @@ describe('crash test: SIGKILL while input flows', () => {
     await createTopics(admin, [input, dlqTopic(input, 'slow'), `${prefix}out`], PARTITIONS);
     const groupId = `${prefix}personahub.slow`;
 
-    // input keeps flowing in the background for most of the kill cycles
+    // input keeps flowing in the background until the last kill
     let produced = 0;
+    let killing = true;
     const feeding = (async () => {
-      while (produced < INPUTS) {
+      while (killing) {
         const n0 = produced;
-        const batch = Array.from({ length: Math.min(25, INPUTS - n0) }, (_, i) => ({ key: String(n0 + i), value: JSON.stringify({ n: n0 + i }) }));
+        const batch = Array.from({ length: 25 }, (_, i) => ({ key: String(n0 + i), value: JSON.stringify({ n: n0 + i }) }));
         await produce(kafka, input, batch);
         produced += batch.length;
-        await new Promise((r) => setTimeout(r, 150));
+        await new Promise((r) => setTimeout(r, 250));
       }
     })();
 
+    let midProcessing = 0;
     for (let k = 0; k < KILLS; k++) {
-      const child = spawnSlowStage([prefix, '30', '250', '32']);
-      // kill anywhere from start-up (before assignment) to well into processing
-      const killAfterMs = 1_500 + Math.random() * 7_000;
+      const child = spawnSlowStage([prefix, '100', '400', '32']);
+      // every 4th kill lands during start-up / group join; the others while records are in flight and committing
+      const early = k % 4 === 3;
+      if (!early) await Promise.race([child.ready, child.exited, new Promise((r) => setTimeout(r, 60_000))]);
+      const killAfterMs = early ? 300 + Math.random() * 3_000 : 200 + Math.random() * 2_500;
       await Promise.race([child.exited, new Promise((r) => setTimeout(r, killAfterMs))]);
       child.proc.kill('SIGKILL');
       await child.exited;
-      process.stdout.write(`kill ${k + 1}/${KILLS} after ${Math.round(killAfterMs)} ms: ${child.begun.length} records begun\n`);
+      if (child.begun.length > 0) midProcessing++;
+      process.stdout.write(`kill ${k + 1}/${KILLS} ${early ? 'during start-up' : 'after assignment'} +${Math.round(killAfterMs)} ms: ${child.begun.length} records begun\n`);
     }
+    killing = false;
     await feeding;
+    const INPUTS = produced;
 
     // final run without crashes: let it finish everything, then stop cleanly
-    const last = spawnSlowStage([prefix, '30', '250', '32']);
+    const last = spawnSlowStage([prefix, '100', '400', '32']);
+    await last.ready; // its SIGTERM handler is installed
     const ends = await admin.fetchTopicOffsets(input);
     await waitFor('final run committed everything', async () => {
       for (const e of ends) if ((await committedOffset(admin, groupId, input, e.partition)) < Number(e.high)) return false;
@@ -76,7 +83,8 @@ describe('crash test: SIGKILL while input flows', () => {
       if (c === 0) lost++;
       else duplicates += c - 1;
     }
-    process.stdout.write(`inputs=${INPUTS} outputs=${out.length} kills=${KILLS} lost=${lost} duplicates=${duplicates}\n`);
+    process.stdout.write(`inputs=${INPUTS} outputs=${out.length} kills=${KILLS} (${midProcessing} mid-processing) lost=${lost} duplicates=${duplicates}\n`);
     expect({ lost, duplicates }).toEqual({ lost: 0, duplicates: 0 });
+    expect(midProcessing, 'kills that hit a child while it was processing').toBeGreaterThanOrEqual(KILLS / 2);
   });
 });

@@ -11,8 +11,11 @@ import { murmur32, mulberry32 } from '../../src/dedup/hash32.js';
 import { wordJaccard } from '../../src/dedup/minhash.js';
 import { generatePersonaSet } from '../../src/dedup/eval/personas.js';
 import { truePairs } from '../../src/dedup/eval/labels.js';
-import { createBandsStage, createEntryStage } from '../../src/dedup/stream/stages.js';
-import { personaStreamSpec } from '../../src/dedup/stream/specs.js';
+import { createBandsStage, createEntryStage, type NearDupStreamSpec } from '../../src/dedup/stream/stages.js';
+import { documentStreamSpec, personaStreamSpec } from '../../src/dedup/stream/specs.js';
+import { generateDocumentSet } from '../../src/dedup/eval/documents.js';
+import { hamming, simhash64 } from '../../src/dedup/simhash.js';
+import type { WebDocument } from '../../src/contracts/web-document.js';
 import type { RouteRecord } from '../../src/dedup/stream/route-record.js';
 
 /**
@@ -21,7 +24,7 @@ import type { RouteRecord } from '../../src/dedup/stream/route-record.js';
  * Checks the documented guarantee: no two outputs are near-duplicates, every exact copy is dropped, and ghost
  * drops stay within the metric bound (word-Jaccard >= 2t - 1 to some output).
  */
-function persona(text: string, i: number): Persona {
+function persona(text: string, i = 0): Persona {
   return {
     id: personaId(text),
     text,
@@ -34,9 +37,12 @@ function persona(text: string, i: number): Persona {
 }
 
 async function runProtocol(texts: string[], partitions: number, seed: number) {
+  return runSpec(personaStreamSpec(loadConfig().dedup), texts.map(persona), partitions, seed);
+}
+
+async function runSpec<I>(spec: NearDupStreamSpec<I>, items: I[], partitions: number, seed: number) {
   const metrics = createMetrics(new Registry());
   const deps = { kafka: {} as Kafka, metrics, logger: createLogger('t', 'error') };
-  const spec = personaStreamSpec(loadConfig().dedup);
   const entry = createEntryStage(spec, deps);
   const bands = createBandsStage(spec, deps);
   const queues: RouteRecord[][] = Array.from({ length: partitions }, () => []);
@@ -44,14 +50,14 @@ async function runProtocol(texts: string[], partitions: number, seed: number) {
   const ctx = (partition: number): StageContext =>
     ({ meta: { topic: 'r', partition, offset: String(offsets[partition]!++), key: null, timestamp: '0', headers: {} }, signal: new AbortController().signal, logger: deps.logger, attempt: 1 }) as StageContext;
   const route = (key: string, rec: RouteRecord) => queues[murmur32(key, 0) % partitions]!.push(rec);
-  const out: Persona[] = [];
+  const out: I[] = [];
   const rnd = mulberry32(seed);
   let next = 0;
   for (;;) {
     // interleave arrivals and processing: sometimes admit the next input, sometimes serve a random partition
     const busy = queues.map((q, i) => (q.length > 0 ? i : -1)).filter((i) => i >= 0);
-    if (next < texts.length && (busy.length === 0 || rnd() < 0.3)) {
-      for (const o of await entry.process(persona(texts[next]!, next), ctx(0))) route(o.key, o.value as RouteRecord);
+    if (next < items.length && (busy.length === 0 || rnd() < 0.3)) {
+      for (const o of await entry.process(items[next]!, ctx(0))) route(o.key, o.value as RouteRecord);
       next++;
       continue;
     }
@@ -60,7 +66,7 @@ async function runProtocol(texts: string[], partitions: number, seed: number) {
     const rec = queues[p]!.shift()!;
     for (const o of await bands.process(rec, ctx(p))) {
       if (o.topic === spec.routeTopic) route(o.key, o.value as RouteRecord);
-      else if (o.topic === spec.outputTopic) out.push(o.value as Persona);
+      else if (o.topic === spec.outputTopic) out.push(o.value as I);
       else expect(o.partition).toBe(p); // changelog entries go to the route partition's changelog partition
     }
   }
@@ -104,5 +110,21 @@ describe('stream routing protocol (in memory)', () => {
     const total = hits.values.reduce((s, v) => s + v.value, 0);
     expect(total + out.length).toBe(texts.length);
     expect(hits.values.some((v) => v.labels.kind === 'exact')).toBe(true);
+  });
+});
+
+describe('page filter routing (in memory)', () => {
+  it('no two output pages within Hamming 3; exact copies (other case/spacing) dropped', async () => {
+    const docs = generateDocumentSet({ articles: 120 });
+    const pages: WebDocument[] = docs.map((d) => ({ id: d.id, url: `https://x/${d.id}`, text: d.text, fetchedAt: '2024-01-01T00:00:00Z', source: 'test' }));
+    const copies = pages.slice(0, 20).map((p) => ({ ...p, id: `${p.id}-copy`, text: p.text.toUpperCase().replace(/ /g, '  ') }));
+    const { out, metrics } = await runSpec(documentStreamSpec(loadConfig().dedup), [...pages, ...copies], 4, 9);
+    const fps = out.map((p) => simhash64(p.text, 2));
+    for (let i = 0; i < fps.length; i++) for (let j = i + 1; j < fps.length; j++) expect(hamming(fps[i]!, fps[j]!)).toBeGreaterThan(3);
+    const ids = new Set(out.map((p) => p.id));
+    for (const c of copies) expect(ids.has(c.id) && ids.has(c.id.replace(/-copy$/, ''))).toBe(false);
+    const hits = await metrics.registry.getSingleMetric('personahub_dedup_hits_total')!.get();
+    expect(hits.values.find((v) => v.labels.kind === 'exact')?.value).toBeGreaterThanOrEqual(20);
+    expect(hits.values.reduce((s, v) => s + v.value, 0) + out.length).toBe(pages.length + copies.length);
   });
 });

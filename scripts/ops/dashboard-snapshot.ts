@@ -25,7 +25,7 @@ export const SNAPSHOT_PANELS = [
   'Processing latency p50 / p99',
   'LLM requests by outcome',
   'Tokens per scenario and model',
-  'Duplicates dropped by kind and hop',
+  'LLM retries and errors',
 ];
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'docs/img' },
       'scrape-interval': { type: 'string', default: '1' },
       documents: { type: 'string' },
+      'max-documents': { type: 'string', default: '16' },
     },
   });
   const outDir = values.out!;
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
     } else {
       const port = await freePort();
       prom = await PrometheusProcess.start({ targets: [`127.0.0.1:${port}`], scrapeIntervalSeconds: scrape });
-      const run = await runDataflowOnce({ httpPort: port, documents: values.documents, log: (l) => process.stderr.write(`${l}\n`) });
+      const run = await runDataflowOnce({ httpPort: port, documents: values.documents, maxDocuments: Number(values['max-documents']), log: (l) => process.stderr.write(`${l}\n`) });
       // One more scrape after the last sample would only add the stale marker; the run's span is what we chart.
       start = run.startedAt / 1000;
       end = run.endedAt / 1000;

@@ -59,7 +59,7 @@ export function renderChart(series: ChartSeries[], opts: ChartOptions): string {
   const W = opts.width ?? 760;
   const legendRows = Math.ceil(Math.min(series.length, 12) / 2);
   const H = (opts.height ?? 300) + legendRows * 16;
-  const m = { left: 70, right: 16, top: 34, bottom: 28 + legendRows * 16 };
+  const m = { left: 70, right: 40, top: 34, bottom: 28 + legendRows * 16 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
 

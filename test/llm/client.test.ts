@@ -75,7 +75,9 @@ describe('LLM client against the simulator', () => {
     const a = clientFor(sim, { maxInFlight: 4, requestsPerMinute: 1e6 }).client;
     const b = clientFor(sim, { maxInFlight: 4, requestsPerMinute: 1e6 }).client;
     await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).complete(ask(i))));
-    expect(sim.stats().maxInFlight).toBe(4);
+    // Each client alone would allow 4; together they still never exceed 4 (and do run several at once).
+    expect(sim.stats().maxInFlight).toBeLessThanOrEqual(4);
+    expect(sim.stats().maxInFlight).toBeGreaterThan(1);
   });
 
   it('budget (pause): calls wait once the budget is spent and resume when it is raised', async () => {

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin, Kafka } from 'kafkajs';
+import { z } from 'zod';
+import { dlqTopic } from '../../src/contracts/dlq.js';
+import { startStage, type Stage } from '../../src/runtime/index.js';
+import { NumberRecord, committedOffset, createTopics, produce, readAll, testConfig, testDeps, testKafka, uniq, waitFor } from './helpers.js';
+
+/** Revocation mid-flight: a second instance joins while the first has records in flight on every partition. */
+describe('rebalance', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  beforeAll(async () => {
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(() => admin.disconnect());
+
+  it('work of revoked partitions is dropped, re-done by the new owner, published exactly once', async () => {
+    const prefix = `${uniq('reb')}.`;
+    const input = `${prefix}in`;
+    await createTopics(admin, [input, dlqTopic(input, 'slow'), `${prefix}out`], 4);
+    const total = 800;
+    await produce(kafka, input, Array.from({ length: total }, (_, n) => ({ key: String(n), value: JSON.stringify({ n }) })));
+    const processedBy: Record<string, number> = {};
+    const aborted: Record<string, number> = {};
+    const stage = (who: string): Stage<{ n: number }> => ({
+      name: 'slow',
+      input: { topic: 'in', schema: NumberRecord },
+      outputs: { out: z.object({ n: z.number().int(), by: z.string() }) },
+      ordering: 'unordered',
+      async process(rec, ctx) {
+        await new Promise((r) => setTimeout(r, 100 + (rec.n % 7) * 40));
+        if (ctx.signal.aborted) {
+          aborted[who] = (aborted[who] ?? 0) + 1;
+          return [];
+        }
+        processedBy[who] = (processedBy[who] ?? 0) + 1;
+        return [{ topic: 'out', key: String(rec.n), value: { n: rec.n, by: who } }];
+      },
+    });
+    const config = testConfig({ maxInFlight: 24, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 });
+    const depsA = testDeps(config, { topicPrefix: prefix });
+    const a = await startStage(stage('a'), depsA);
+    await a.ready;
+    await waitFor('a has work in flight', async () => (processedBy.a ?? 0) >= 30);
+    const b = await startStage(stage('b'), testDeps(config, { topicPrefix: prefix }));
+    await b.ready;
+    const ends = await admin.fetchTopicOffsets(input);
+    await waitFor('everything committed', async () => {
+      for (const e of ends) if ((await committedOffset(admin, a.groupId, input, e.partition)) < Number(e.high)) return false;
+      return true;
+    }, 120_000, 200);
+    await Promise.all([a.stop(), b.stop()]);
+
+    const out = await readAll(kafka, `${prefix}out`, (r) => r.length >= total);
+    const counts = new Map<number, number>();
+    for (const r of out) {
+      const n = Number(JSON.parse(r.value.toString()).n);
+      counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    const missing = Array.from({ length: total }, (_, n) => n).filter((n) => !counts.has(n));
+    const dup = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
+    expect({ missing, dup }).toEqual({ missing: [], dup: [] });
+    expect(aborted.a, 'records of a that were in flight on revoked partitions').toBeGreaterThan(0);
+    expect(new Set(out.map((r) => JSON.parse(r.value.toString()).by))).toEqual(new Set(['a', 'b']));
+    const rebalances = await depsA.metrics.registry.getSingleMetric('personahub_rebalances_total')!.get();
+    expect(rebalances.values[0]!.value).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -55,5 +55,13 @@ export function formatSummary(s: FlowSnapshot, c: SummaryContext): string {
   lines.push('', `dead-lettered: ${dlq.length ? dlq.map(([code, n]) => `${code}=${n}`).join(' ') : '0'}` +
     `${dlq.length ? `  (see: personahub tail <input>.dlq.<stage> --from-beginning)` : ''}`);
   lines.push(`LLM usage: ${s.llmRequests} requests, ${s.tokens.input} input + ${s.tokens.output} output tokens, estimated cost $${s.costUsd.toFixed(4)}`);
+  const uniqueDocs = s.topics[DATAFLOW_TOPICS.uniqueDocuments] ?? 0;
+  if (ingested > 0 && uniqueDocs === 0) {
+    lines.push('', 'note: no document passed the page filter: these topics had seen every one of them before. ' +
+      'Run with --fresh (new topics) to watch them flow again.');
+  }
+  const p = c.prefix ? ` --prefix ${c.prefix}` : '';
+  lines.push('', `look at the results: personahub tail synth.math${p} --from-beginning -n 2   |   ` +
+    `personahub export --topic synth.tool${p} --format jsonl --out tool.jsonl`);
   return lines.join('\n');
 }

@@ -100,6 +100,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await flow?.proc.stop();
   await sim?.close();
+  // The broker is shared: leave no topics behind.
+  const admin = createKafka(config.kafka, { logger }).admin();
+  await admin.connect();
+  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+  await admin.disconnect();
 });
 
 describe('dataflow end to end (real Kafka, registry, simulator)', () => {

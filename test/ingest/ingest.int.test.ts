@@ -56,5 +56,10 @@ describe('ingest to a real topic', () => {
       expect(doc.source).toBe('crawl.warc.wet.gz');
     }
     expect(new Set(got.map((r) => (r.value as WebDocument).url)).size).toBe(20);
+
+    const admin = createKafka(config.kafka, { logger }).admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) });
+    await admin.disconnect();
   });
 });

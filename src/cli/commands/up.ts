@@ -24,7 +24,7 @@ import { ingestFile } from './ingest.js';
  *     running until Ctrl-C.
  * Topics: the default names (so `personahub tail synth.math` just works), or `--prefix` / `--fresh` for a
  * separate set. Re-running on the same topics re-ingests the same documents, which the page filter drops as
- * duplicates: use --fresh to watch the sample flow again from scratch.
+ * duplicates: `npm start` therefore runs `up --once --fresh`, so the first command always shows the flow.
  */
 export const SAMPLE_DOCUMENTS = fileURLToPath(new URL('../../../data/sample/documents.jsonl', import.meta.url));
 const DEFAULT_SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;

@@ -48,5 +48,13 @@ describe('Grafana dashboard on a real run', () => {
     expect(results.length).toBe(allTargets().length);
     const empty = results.filter((r) => r.series === 0).map((r) => `${r.panel}: ${r.expr}`);
     expect(empty, `panels without data:\n${empty.join('\n')}`).toEqual([]);
+
+    // Series alone could all be zero: the overview counts must reflect what the run did.
+    const stat = (title: string) => results.find((r) => r.panel === title)!.values[0]!;
+    expect(stat('Documents consumed')).toBe(10); // 8 documents + 2 poison records
+    expect(stat('Unique personas')).toBeGreaterThan(0);
+    expect(stat('Synthetic samples')).toBeGreaterThan(0);
+    expect(stat('Estimated spend')).toBeGreaterThan(0);
+    expect(stat('Budget remaining')).toBeLessThan(50);
   });
 });

@@ -25,6 +25,8 @@ export interface PanelResult {
   panel: string;
   expr: string;
   series: number;
+  /** The value of each returned series. */
+  values: number[];
 }
 
 /** Values of each template variable, as Grafana's label_values() would list them from Prometheus. */
@@ -44,7 +46,8 @@ export async function evaluatePanels(
   const results: PanelResult[] = [];
   for (const { panel, target } of allTargets()) {
     const expr = substituteForPrometheus(target.expr, values, rateInterval);
-    results.push({ panel, expr, series: (await prom.query(expr, time)).length });
+    const samples = await prom.query(expr, time);
+    results.push({ panel, expr, series: samples.length, values: samples.map((x) => Number(x.value[1])) });
   }
   return results;
 }

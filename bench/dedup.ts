@@ -13,6 +13,9 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MinHashLsh } from '../src/dedup/minhash-lsh.js';
 import { mulberry32 } from '../src/dedup/hash32.js';
+import { generateDocumentSet } from '../src/dedup/eval/documents.js';
+import { simhash64 } from '../src/dedup/simhash.js';
+import { SimHashIndex } from '../src/dedup/simhash-index.js';
 
 function vocabulary(n: number, rnd: () => number): string[] {
   const syl = ['ka', 'lo', 'mi', 'ten', 'ar', 'vus', 'pre', 'shi', 'on', 'del', 'ru', 'gan', 'ex', 'tor', 'bi', 'que', 'lan', 'so', 'fe', 'nim', 'da', 'po'];
@@ -84,6 +87,20 @@ export function benchPersonahub(lines: string[]): DedupBenchRow {
   return row;
 }
 
+/** Page filter: SimHash fingerprint (2-word shingles, 64-bit feature hash) + table lookup + insert, per page. */
+export function benchSimhash(articles = 2000): { pages: number; pages_per_s: number; mb_per_s: number; fingerprint_share: number } {
+  const pages = generateDocumentSet({ articles, seed: 3 }).map((d) => d.text);
+  const bytes = pages.reduce((s, p) => s + p.length, 0);
+  const idx = new SimHashIndex(3);
+  const t0 = performance.now();
+  const fps = pages.map((p) => simhash64(p, 2));
+  const t1 = performance.now();
+  fps.forEach((f, i) => idx.offer(f, String(i)));
+  const t2 = performance.now();
+  const sec = (t2 - t0) / 1000;
+  return { pages: pages.length, pages_per_s: Math.round(pages.length / sec), mb_per_s: Math.round((bytes / 1e6 / sec) * 10) / 10, fingerprint_share: Math.round(((t1 - t0) / (t2 - t0)) * 100) / 100 };
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const sizes = (args.find((a) => /^\d/.test(a)) ?? '1000000').split(',').map(Number);
@@ -93,6 +110,10 @@ async function main() {
   const pyMax = pyMaxIdx >= 0 ? Number(args[pyMaxIdx + 1]) : 1_000_000;
   if (!gc) process.stderr.write('warning: run with node --expose-gc for memory numbers\n');
   const rows: DedupBenchRow[] = [];
+  if (args.includes('--pages')) {
+    process.stdout.write(JSON.stringify({ simhash: benchSimhash() }) + '\n');
+    return;
+  }
   for (const n of sizes) {
     const lines = generatePersonaLines(n);
     const row = benchPersonahub(lines);

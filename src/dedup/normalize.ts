@@ -13,8 +13,14 @@ import { createHash } from 'node:crypto';
  */
 const APOSTROPHES = /(?<=[\p{L}\p{N}])['\u2019\u02bc](?=[\p{L}\p{N}])/gu;
 const NON_WORD = /[^\p{L}\p{N}\p{M}]+/gu;
+const NON_ASCII = /[^\x00-\x7f]/;
+const ASCII_APOSTROPHE = /(?<=[a-z0-9])'(?=[a-z0-9])/g;
+const ASCII_NON_WORD = /[^a-z0-9]+/g;
 
 export function normalize(text: string): string {
+  // Fast path with the same result: NFKC leaves ASCII unchanged, and in lower-case ASCII the Unicode classes
+  // reduce to [a-z0-9].
+  if (!NON_ASCII.test(text)) return text.toLowerCase().replace(ASCII_APOSTROPHE, '').replace(ASCII_NON_WORD, ' ').trim();
   return text.normalize('NFKC').toLowerCase().replace(APOSTROPHES, '').replace(NON_WORD, ' ').trim();
 }
 

@@ -20,7 +20,11 @@ export function shingles(ws: readonly string[], w: number): string[] {
   if (ws.length === 0) return [];
   if (ws.length <= w) return [ws.join(' ')];
   const out: string[] = [];
-  for (let i = 0; i + w <= ws.length; i++) out.push(w === 1 ? ws[i]! : ws.slice(i, i + w).join(' '));
+  for (let i = 0; i + w <= ws.length; i++) {
+    let sh = ws[i]!;
+    for (let j = 1; j < w; j++) sh += ' ' + ws[i + j]!;
+    out.push(sh);
+  }
   return out;
 }
 
@@ -33,9 +37,10 @@ export function simhashFeatures(features: readonly string[]): Fingerprint {
   for (const f of features) {
     const lo = murmur32(f, SEED_LO);
     const hi = murmur32(f, SEED_HI);
+    // branch-free: +1 for a set bit, -1 for a clear one
     for (let j = 0; j < 32; j++) {
-      acc[j]! += (lo >>> j) & 1 ? 1 : -1;
-      acc[j + 32]! += (hi >>> j) & 1 ? 1 : -1;
+      acc[j]! += (((lo >>> j) & 1) << 1) - 1;
+      acc[j + 32]! += (((hi >>> j) & 1) << 1) - 1;
     }
   }
   let lo = 0;

@@ -38,3 +38,16 @@ describe('personaId / exactKey', () => {
     expect(exactKey('A nurse.')).toBe(personaId('A nurse.'));
   });
 });
+
+describe('normalize ASCII fast path', () => {
+  it('equals the Unicode path on random ASCII strings', () => {
+    const slow = (t: string) =>
+      t.normalize('NFKC').toLowerCase().replace(/(?<=[\p{L}\p{N}])['\u2019\u02bc](?=[\p{L}\p{N}])/gu, '').replace(/[^\p{L}\p{N}\p{M}]+/gu, ' ').trim();
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 2000; i++) {
+      const s = Array.from({ length: Math.floor(rnd() * 40) }, () => String.fromCharCode(32 + Math.floor(rnd() * 95))).join('');
+      expect(normalize(s)).toBe(slow(s));
+    }
+  });
+});

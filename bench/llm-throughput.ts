@@ -6,6 +6,8 @@
  * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`.
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -131,4 +133,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       `${r.name}: ${r.requests} req in ${r.seconds.toFixed(2)} s = ${r.achievedRps.toFixed(0)} req/s; ideal ${r.idealRps.toFixed(0)} req/s; ratio ${r.ratio.toFixed(3)}; p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms`,
     );
   console.log(`raw fetch ceiling (no limiter/retries/validation): ${rawFetch.achievedRps.toFixed(0)} req/s; ratio ${rawFetch.ratio.toFixed(3)}`);
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  // The load average matters: on a shared 2-core box the simulator and the client compete for the same cores.
+  const record = { at: new Date().toISOString(), cores: cpus().length, loadavg1m: loadavg()[0], cases, rawFetch };
+  writeFileSync(`${dir}llm-throughput.json`, `${JSON.stringify(record, null, 2)}\n`);
 }

@@ -113,6 +113,15 @@ export class OpenAiLlmClient implements LlmClient {
     };
   }
 
+  /** Sampling params as the endpoint expects them (the reply-length cap under its configured name). */
+  private wireParams(p: Params): Record<string, number> {
+    const { max_tokens, ...rest } = p;
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
+    if (max_tokens !== undefined) out[this.config.endpoint.maxTokensParam] = max_tokens;
+    return out;
+  }
+
   async complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>> {
     const { model, params, timeoutMs } = this.settings(req.stage, req.scenario, req.model, req.params);
     const labels: Labels = { stage: req.stage, scenario: req.scenario ?? SCENARIO_NONE, model };
@@ -127,7 +136,7 @@ export class OpenAiLlmClient implements LlmClient {
       this.attempt(labels, estimateTokens(messages), req.signal, async (signal) => {
         const { data, response } = await this.openai.chat.completions
           .create(
-            { model, messages, response_format: responseFormat, ...params },
+            { model, messages, response_format: responseFormat, ...this.wireParams(params) },
             { signal, timeout: timeoutMs, maxRetries: 0, headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) } },
           )
           .withResponse();

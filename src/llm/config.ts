@@ -29,6 +29,10 @@ export const EndpointConfig = z.object({
   maxMalformedReplies: z.number().int().min(1).default(3).describe('Malformed replies tolerated per call before it is poison'),
   backoffBaseMs: z.number().int().positive().default(500).describe('First retry backoff; doubles per attempt, full jitter'),
   backoffMaxMs: z.number().int().positive().default(30_000),
+  maxTokensParam: z
+    .enum(['max_tokens', 'max_completion_tokens'])
+    .default('max_tokens')
+    .describe('Request field for the reply-length cap: OpenAI reasoning models want max_completion_tokens; most compatible servers take max_tokens'),
   holdOn429: z.boolean().default(true).describe('After a 429, hold every new request to this endpoint for its Retry-After'),
   breakerFailures: z.number().int().positive().default(8).describe('Consecutive 5xx/timeouts/connection errors that open the circuit'),
   breakerHalfOpenAfterMs: z.number().int().positive().default(10_000).describe('How long the circuit stays open before one probe'),

@@ -13,6 +13,8 @@ export interface ChatRequestBody {
   messages?: Array<{ role?: string; content?: unknown }>;
   response_format?: { type?: string; json_schema?: { name?: string; schema?: JsonSchema } };
   seed?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
 }
 
 

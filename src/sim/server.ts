@@ -187,6 +187,15 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
         stats.fault(outcome.variant === 'json' ? 'malformed_json' : 'malformed_schema');
         content = malformed(content, outcome.variant);
       }
+      // A reply longer than the request's cap is cut there, as a real server does (finish_reason "length").
+      const cap = typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : typeof body.max_tokens === 'number' ? body.max_tokens : Infinity;
+      if (typeof body.max_completion_tokens === 'number') stats.lengthCap('max_completion_tokens');
+      else if (typeof body.max_tokens === 'number') stats.lengthCap('max_tokens');
+      let finishReason = 'stop';
+      if (estimateTokens(content) > cap) {
+        content = content.slice(0, Math.max(0, cap * 4));
+        finishReason = 'length';
+      }
       const completionTokens = Math.max(1, estimateTokens(content));
       const id = createHash('sha1').update(raw).update(String(opts.seed)).digest('hex').slice(0, 24);
       return {
@@ -199,7 +208,7 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
           created: Math.floor(Date.now() / 1000),
           model: replyModel(body.model),
           system_fingerprint: SIMULATOR_FINGERPRINT,
-          choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+          choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finishReason, logprobs: null }],
           usage: { prompt_tokens: c.promptTokens, completion_tokens: completionTokens, total_tokens: c.promptTokens + completionTokens },
         },
       };

@@ -30,6 +30,8 @@ export interface SimStatsSnapshot {
   /** Requests per minute, one entry per whole minute since start (or the last reset). */
   perMinute: number[];
   retryGaps: RetryGap[];
+  /** Chat requests that set a reply-length cap, by the field they used. */
+  lengthCapFields: { max_tokens: number; max_completion_tokens: number };
   firstArrivalMs: number | null;
   lastArrivalMs: number | null;
 }
@@ -52,6 +54,7 @@ export class SimStats {
   private arrivals: number[] = [];
   private calls = new Map<string, CallState>();
   private retryGaps: RetryGap[] = [];
+  private lengthCapFields = { max_tokens: 0, max_completion_tokens: 0 };
 
   constructor(private readonly maxArrivals: number) {}
 
@@ -101,6 +104,10 @@ export class SimStats {
     }
   }
 
+  lengthCap(field: 'max_tokens' | 'max_completion_tokens') {
+    this.lengthCapFields[field]++;
+  }
+
   fault(kind: FaultKind) {
     this.faults[kind]++;
   }
@@ -138,6 +145,7 @@ export class SimStats {
       maxInWindow: { windowMs, count: best },
       perMinute,
       retryGaps: [...this.retryGaps],
+      lengthCapFields: { ...this.lengthCapFields },
       firstArrivalMs: a.length > 0 ? a[0]! : null,
       lastArrivalMs: a.length > 0 ? a[a.length - 1]! : null,
     };

@@ -38,6 +38,17 @@ describe('LLM client against the simulator', () => {
     expect(await counterSum(metrics.llmRequests, { stage: 'synthesize', scenario: 'math', model: 'personahub-sim-2', outcome: 'ok' })).toBe(1);
   });
 
+  it.each(['max_tokens', 'max_completion_tokens'] as const)('a reply cut off at the length cap (sent as %s) is malformed, then poison', async (field) => {
+    sim = await startSimulator({ port: 0 });
+    const { client } = clientFor(sim, { maxTokensParam: field, maxMalformedReplies: 2 });
+    const err = await client.complete({ ...ask(3), params: { max_tokens: 5 } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'poison', code: 'llm_malformed_reply' });
+    expect((err as Error).message).toContain('max_tokens');
+    expect(sim.stats().usage.completionTokens).toBe(10);
+    expect(sim.stats().lengthCapFields[field]).toBe(2);
+    expect((await client.complete({ ...ask(3), params: { max_tokens: 500 } })).attempts).toBe(1);
+  });
+
   it('a request the endpoint rejects (400) is poison after one attempt', async () => {
     sim = await startSimulator({ port: 0 });
     const { client } = clientFor(sim);

@@ -1,0 +1,11 @@
+import type { Benchmark } from './types.js';
+import { runtimeConcurrency } from './runtime-concurrency.js';
+
+/**
+ * Every benchmark `personahub bench` knows, in run order. To add one: export a `Benchmark` from bench/<name>.ts
+ * (its `run()` returns figures; the harness records them in bench/results/latest.json and regenerates the table
+ * in docs/benchmarks.md) and list it here.
+ */
+export const BENCHMARKS: Benchmark[] = [runtimeConcurrency];
+
+export type { Benchmark, BenchResult } from './types.js';

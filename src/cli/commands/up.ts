@@ -28,6 +28,7 @@ import { ingestFile } from './ingest.js';
  */
 export const SAMPLE_DOCUMENTS = fileURLToPath(new URL('../../../data/sample/documents.jsonl', import.meta.url));
 const DEFAULT_SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
+const SIM_REQUESTS_PER_MINUTE = 60_000;
 
 const seconds = (v: string) => {
   const n = Number(v);
@@ -82,6 +83,9 @@ async function up(o: UpOptions): Promise<number> {
   if (config.llm.endpoint.baseUrl === DEFAULT_SIM_URL) {
     sim = await startSimulator({ port: 0 });
     config.llm.endpoint.baseUrl = sim.url;
+    // Nobody is billed and nothing is shared: lift the request pacing meant for real endpoints (6000/min), so the
+    // demo is bound by the pipeline, not by an artificial limit. A configured endpoint keeps its limits.
+    config.llm.endpoint.requestsPerMinute = Math.max(config.llm.endpoint.requestsPerMinute, SIM_REQUESTS_PER_MINUTE);
     llmLabel = `SIMULATOR (personahub's built-in stand-in at ${sim.url}; outputs are simulated, not model text)`;
   } else {
     llmLabel = `${config.llm.endpoint.baseUrl} model ${config.llm.model}`;

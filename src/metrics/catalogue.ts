@@ -146,11 +146,11 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['endpoint'] as const,
       registers: r,
     }),
-    llmBudgetRemaining: new Gauge({
+    llmBudgetRemaining: absentUntilSet(new Gauge({
       name: 'personahub_llm_budget_remaining_usd',
       help: 'Budget left before LLM work pauses (absent when no budget is configured)',
       registers: r,
-    }),
+    })),
 
     // ---- dedup ----------------------------------------------------------------------------------------------
     dedupChecks: new Counter({
@@ -175,6 +175,15 @@ export function createMetrics(registry: Registry = new Registry()) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * prom-client exports a label-less gauge as 0 until it is set; for a gauge whose absence means "not configured"
+ * (the budget), 0 would read as "exhausted" and fire PersonahubBudgetExhausted. Remove the initial sample.
+ */
+function absentUntilSet<G extends Gauge>(gauge: G): G {
+  gauge.remove();
+  return gauge;
+}
 
 /** A registry with Node's default process metrics, for a long-running process's /metrics endpoint. */
 export function processRegistry(): Registry {

@@ -108,14 +108,15 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     status: number | 'timeout';
     retryAfterMs: number | null;
     key: string | undefined;
+    /** The request has left: answered, or the client hung up (then nothing more is sent or counted). */
+    gone: boolean;
   }
   function track(req: IncomingMessage, res: ServerResponse): Visit {
-    const visit: Visit = { arrivedAt: stats.enter(), status: 'timeout', retryAfterMs: null, key: undefined };
-    let departed = false;
+    const visit: Visit = { arrivedAt: stats.enter(), status: 'timeout', retryAfterMs: null, key: undefined, gone: false };
     const socket = req.socket;
     const depart = () => {
-      if (departed) return;
-      departed = true;
+      if (visit.gone) return;
+      visit.gone = true;
       // Keep-alive sockets serve many requests: drop this request's listener or they pile up.
       socket.off('end', depart);
       stats.leave(visit.key, visit.status, visit.retryAfterMs);
@@ -168,7 +169,8 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     }
     const delay = drawLatency(opts.latency, latencyRand) + (opts.tokensPerSecond > 0 ? (reply.tokens / opts.tokensPerSecond) * 1000 : 0);
     const finish = () => {
-      if (res.destroyed) return;
+      // A client that hung up is not answered, and the usage of a reply nobody received is not counted.
+      if (res.destroyed || visit.gone) return;
       visit.status = reply.status;
       if (reply.status === 200) stats.answered(reply.usage);
       send(res, reply.status, reply.body);

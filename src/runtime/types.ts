@@ -62,4 +62,6 @@ export interface StageFactoryContext {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  /** The topic prefix the runtime will apply (RuntimeDeps.topicPrefix), for factories that read topics themselves. */
+  topicPrefix?: string;
 }

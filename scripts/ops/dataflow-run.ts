@@ -67,7 +67,7 @@ export async function runDataflowOnce(o: DataflowRunOptions): Promise<DataflowRu
   });
   const configFile = join(dir, 'personahub.yaml');
   writeFileSync(configFile, stringify(runConfig(sim.url, o.httpPort)));
-  const config = loadConfig(configFile);
+  const config = loadConfig(configFile, { ...process.env, PERSONAHUB_LLM_BASE_URL: sim.url, PERSONAHUB_LLM_MODEL: 'personahub-sim-1' });
   const logger = createLogger('ops-run', 'error');
   const kafka = createKafka(config.kafka, { logger, clientId: 'personahub-ops-run' });
   const admin = kafka.admin();
@@ -92,7 +92,14 @@ export async function runDataflowOnce(o: DataflowRunOptions): Promise<DataflowRu
       '--timeout', String(o.timeoutSeconds ?? 240), '--quiet', '5'];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, PERSONAHUB_HTTP_PORT: String(o.httpPort), PERSONAHUB_LOG_LEVEL: 'error' },
+      // The env overrides win over the config file: pin the ones this run depends on (port, faulty simulator).
+      env: {
+        ...process.env,
+        PERSONAHUB_HTTP_PORT: String(o.httpPort),
+        PERSONAHUB_LLM_BASE_URL: sim.url,
+        PERSONAHUB_LLM_MODEL: 'personahub-sim-1',
+        PERSONAHUB_LOG_LEVEL: 'error',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -14,7 +14,7 @@ import { hex8, type StepKind } from './route-record.js';
 export interface Scheme {
   readonly kind: Exclude<StepKind, 'exact'>;
   route(text: string): { keys: string[]; payload: number[] };
-  nearDuplicate(stored: readonly number[], incoming: readonly number[]): boolean;
+  nearDuplicate(stored: ArrayLike<number>, incoming: readonly number[]): boolean;
 }
 
 export function minhashScheme(o: { threshold: number; numPerm: number; banding: Banding; seed?: number }): Scheme {

@@ -3,7 +3,7 @@
  * starts and `tokensPerWindow` tokens in any sliding window of `windowMs`, and an optional hold (after a 429 the
  * whole endpoint waits out its Retry-After, so one overloaded endpoint does not see a retry storm).
  *
- * Starts are also paced evenly, one per `windowMs / requestsPerWindow` (a GCRA with a few ms of tolerance, so a
+ * Starts are also paced evenly, one per `windowMs / requestsPerWindow` (a GCRA with 100 ms of catch-up tolerance, so a
  * late timer catches up without building credit while idle). Without pacing, a full window's worth would start
  * at once whenever the window frees up, and the spread of those bursts in transit would let the server count
  * more than the limit in its own window. Pacing is also how providers replenish their limits.
@@ -69,7 +69,7 @@ export class EndpointLimiter {
   private readonly interval: number;
 
   constructor(o: LimiterOptions) {
-    this.opts = { guardMs: Math.max(20, Math.ceil(o.windowMs * 0.01)), paceToleranceMs: 25, ...o } as Required<Omit<LimiterOptions, 'now'>>;
+    this.opts = { guardMs: Math.max(20, Math.ceil(o.windowMs * 0.01)), paceToleranceMs: 100, ...o } as Required<Omit<LimiterOptions, 'now'>>;
     this.interval = o.windowMs / o.requestsPerWindow;
     this.now = o.now ?? (() => performance.now());
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fatal } from '../errors.js';
 
 /**
  * zod schema → JSON Schema accepted by OpenAI-style strict structured outputs.
@@ -61,6 +62,8 @@ export function strictJsonSchema(schema: z.ZodType): StrictSchema {
   const hit = cache.get(schema);
   if (hit) return hit;
   const original = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' }) as Json;
+  // Structured-output endpoints require an object at the root; a stage asking for anything else is a bug.
+  if (original['type'] !== 'object') throw fatal('config_invalid', 'structured output schemas must have an object at the root');
   const made = { jsonSchema: strictify(original) as Json, original };
   cache.set(schema, made);
   return made;

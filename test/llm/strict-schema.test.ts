@@ -36,6 +36,10 @@ describe('strictJsonSchema', () => {
     expect(S.safeParse(cleaned).success).toBe(true);
   });
 
+  it('refuses a schema whose root is not an object (endpoints require one)', () => {
+    expect(() => strictJsonSchema(z.array(z.string()))).toThrow(expect.objectContaining({ kind: 'fatal', code: 'config_invalid' }));
+  });
+
   it('keeps descriptions and patterns (they guide the model)', () => {
     const j = strictJsonSchema(SCENARIO_OUTPUTS.tool).jsonSchema as { properties: Record<string, Json> };
     expect(j.properties['function_name']!['pattern']).toBeTypeOf('string');

@@ -46,7 +46,9 @@ export async function chartPanel(src: RangeSource, panel: Panel, start: number, 
       series.push({ name: legend(t.legend, s.metric), points: s.values.map(([ts, v]) => [ts, Number(v)]) });
     }
   }
-  series.sort((a, b) => a.name.localeCompare(b.name));
+  // Busiest series first, so the legend (12 entries at most) names the ones that shape the picture.
+  const peak = (c: ChartSeries) => Math.max(0, ...c.points.map(([, v]) => (Number.isFinite(v) ? v : 0)));
+  series.sort((a, b) => peak(b) - peak(a) || a.name.localeCompare(b.name));
   if (series.length === 0) throw new Error(`panel "${panel.title}" has no data between ${start} and ${end}`);
   return renderChart(series, { title: panel.title, unit: panel.unit });
 }

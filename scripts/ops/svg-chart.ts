@@ -106,7 +106,7 @@ export function renderChart(series: ChartSeries[], opts: ChartOptions): string {
     const last = [...s.points].reverse().find(([, v]) => Number.isFinite(v));
     parts.push(`<rect x="${lx}" y="${ly - 8}" width="12" height="3" fill="${PALETTE[i % PALETTE.length]}"/>`);
     const label = `${s.name}${last ? `  (last ${formatValue(last[1], opts.unit)})` : ''}`;
-    parts.push(`<text x="${lx + 18}" y="${ly - 3}" fill="${TEXT}" font-size="11">${esc(label.length > 60 ? `${label.slice(0, 57)}…` : label)}</text>`);
+    parts.push(`<text x="${lx + 18}" y="${ly - 3}" fill="${TEXT}" font-size="11">${esc(label.length > 54 ? `${label.slice(0, 52)}…` : label)}</text>`);
   });
   if (series.length > 12) parts.push(`<text x="${W - m.right}" y="${H - 6}" fill="${TEXT}" font-size="10" text-anchor="end">+${series.length - 12} more series</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">${parts.join('')}</svg>`;

@@ -2,6 +2,7 @@ import type { Stage, StageDeps, StageOutput } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
 import { Persona } from '../../contracts/persona.js';
 import { normalize, personaId } from '../../dedup/index.js';
+import { callSignal } from '../call-signal.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { childBudgets } from './budget.js';
 import { EXPAND_PROMPT, expandMessages, expandReplySchema } from './prompt.js';
@@ -31,7 +32,7 @@ export function createExpandStage(config: Config, deps: StageDeps): Stage<Person
         messages: expandMessages(cfg, parent.text, budgets.length),
         schema: expandReplySchema,
         schemaName: 'related_personas',
-        signal: ctx.signal,
+        signal: callSignal(ctx),
       });
       const seen = new Set<string>([parent.id]);
       const children: Array<{ id: string; text: string; relation: string }> = [];

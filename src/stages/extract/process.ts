@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { WebDocument } from '../../contracts/web-document.js';
 import { Persona } from '../../contracts/persona.js';
 import { normalize, personaId } from '../../dedup/index.js';
+import { callSignal } from '../call-signal.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { hop0Budget } from '../expand/budget.js';
 import { EXTRACT_PROMPT, extractMessages, extractReplySchema } from './prompt.js';
@@ -47,7 +48,7 @@ export function createExtractStage(config: Config, deps: StageDeps): Stage<WebDo
         messages: extractMessages(cfg, { url: doc.url, text }),
         schema: replySchema,
         schemaName: 'personas',
-        signal: ctx.signal,
+        signal: callSignal(ctx),
       });
       // The same persona text under two perspectives is one persona: keep the first, by id.
       const seen = new Set<string>();

@@ -105,3 +105,18 @@ describe('extract (Text-to-Persona)', () => {
     expect((out[0]!.value as Persona).provenance.params.truncated).toBe(true);
   });
 });
+
+describe('LLM call signal', () => {
+  it('is a per-call signal that aborts with the record context (no listeners pile up on the shared one)', async () => {
+    const fake = fakeLlm(() => reply);
+    const stage = createExtractStage(Config.parse({}), { llm: fake.client, logger: silentLogger });
+    const c = ctx();
+    const controller = new AbortController();
+    await stage.process(doc, { ...c, signal: controller.signal });
+    const sent = fake.requests[0]!.signal!;
+    expect(sent).not.toBe(controller.signal);
+    expect(sent.aborted).toBe(false);
+    controller.abort();
+    expect(sent.aborted).toBe(true);
+  });
+});

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { StepState } from '../../src/dedup/stream/step-state.js';
 import { jaccardSorted } from '../../src/dedup/minhash.js';
+import { murmur32 } from '../../src/dedup/hash32.js';
+import { hex8 } from '../../src/dedup/stream/route-record.js';
+
+const idHash = (id: string) => hex8(murmur32(id, 0x1d));
 
 const near = (s: ArrayLike<number>, i: readonly number[]) => jaccardSorted(s, i) >= 0.9;
 const X = 'x:' + 'ab'.repeat(16);
@@ -35,7 +39,7 @@ describe('StepState.offer', () => {
     for (const e of [...entries, ...entries]) b.restore(e);
     expect(b.size).toBe(2);
     expect(b.offer(X, { id: 'a', ref: '1:7', payload: [] }, near).action).toBe('replay');
-    expect(b.offer(X, { id: 'z', ref: '2:1', payload: [] }, near)).toEqual({ action: 'duplicate', of: 'a' });
-    expect(b.offer(B, { id: 'c', ref: '', payload: [...tokens, 999] }, near)).toEqual({ action: 'duplicate', of: 'a' });
+    expect(b.offer(X, { id: 'z', ref: '2:1', payload: [] }, near)).toEqual({ action: 'duplicate', of: idHash('a') });
+    expect(b.offer(B, { id: 'c', ref: '', payload: [...tokens, 999] }, near)).toEqual({ action: 'duplicate', of: idHash('a') });
   });
 });

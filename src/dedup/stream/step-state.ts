@@ -1,7 +1,7 @@
 import { murmur32 } from '../hash32.js';
 import { U32ArrayStore } from '../item-store.js';
 import { U32MultiMap } from '../multimap.js';
-import type { ChangelogEntry } from './route-record.js';
+import { hex8, type ChangelogEntry } from './route-record.js';
 
 /**
  * The state of one route partition: for every step key routed to it, the items stored under that key.
@@ -24,13 +24,14 @@ import type { ChangelogEntry } from './route-record.js';
  * the payload, so two different items are confused only if both collide and have identical word sets, which
  * makes them duplicates anyway.
  */
+/** `of` names the stored entry that matched by the hex of its 32-bit id hash (ids themselves are not kept in memory). */
 export type Decision = { action: 'duplicate'; of: string } | { action: 'stored'; entry: ChangelogEntry } | { action: 'replay' };
 
 const HEAD = 2;
 
 export class StepState {
   private readonly index = new U32MultiMap(1024);
-  private readonly entries = new U32ArrayStore(true);
+  private readonly entries = new U32ArrayStore(false);
 
   get size(): number {
     return this.entries.size;
@@ -67,9 +68,9 @@ export class StepState {
       return false; // keep looking: a replay entry may come later in the bucket
     });
     if (replay) return { action: 'replay' };
-    if (dupOf !== -1) return { action: 'duplicate', of: this.entries.id(dupOf) };
+    if (dupOf !== -1) return { action: 'duplicate', of: hex8(this.entries.get(dupOf)[0]!) };
     const entry: ChangelogEntry = { key, id: item.id, ref: item.ref, payload: [...item.payload] };
-    this.store(keyHash, record, item.id);
+    this.store(keyHash, record);
     return { action: 'stored', entry };
   }
 
@@ -79,11 +80,11 @@ export class StepState {
     const record = encode(e.key, keyHash, e);
     let seen = false;
     this.index.forEach(keyHash, (i) => (seen = sameRange(this.entries.get(i), record, 0, record.length) && this.entries.get(i).length === record.length));
-    if (!seen) this.store(keyHash, record, e.id);
+    if (!seen) this.store(keyHash, record);
   }
 
-  private store(keyHash: number, record: Uint32Array, id: string): void {
-    this.index.add(keyHash, this.entries.add(record, id));
+  private store(keyHash: number, record: Uint32Array): void {
+    this.index.add(keyHash, this.entries.add(record));
   }
 }
 

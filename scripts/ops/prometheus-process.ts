@@ -67,6 +67,10 @@ export class PrometheusProcess {
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    // If the owner dies without stop() (a crashed test worker), take the private Prometheus with it.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => {
       stderr = (stderr + b.toString()).slice(-4000);

@@ -38,8 +38,18 @@ export class OrderedScheduler {
   submit<T>(orderingKey: string | undefined, task: () => Promise<T>): Promise<T> {
     this.pendingCount++;
     return new Promise<T>((resolve) => {
+      // finish() before resolve(): whoever awaits the task must already see it counted out of `pending`
       const start = () => this.whenSlot(() => {
-        task().then(resolve, () => resolve(undefined as T)).finally(() => this.finish(orderingKey));
+        task().then(
+          (v) => {
+            this.finish(orderingKey);
+            resolve(v);
+          },
+          () => {
+            this.finish(orderingKey);
+            resolve(undefined as T);
+          },
+        );
       });
       if (orderingKey === undefined) return start();
       const chain = this.chains.get(orderingKey);

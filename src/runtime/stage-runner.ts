@@ -11,11 +11,12 @@ import { PartitionTracker } from './offset-tracker.js';
 import { OrderedScheduler } from './scheduler.js';
 import { PartitionState } from './partition-state.js';
 import { processRecord, type PreparedMessage, type RecordProcessorDeps, type RecordResult } from './record-processor.js';
-import { sleep } from './backoff.js';
+import { backoffDelayMs, sleep } from './backoff.js';
 
 const LAG_INTERVAL_MS = 5_000;
 /** How long a batch waits for capacity before the partition is paused and the batch's rest re-fetched later. */
 const HANDOFF_WAIT_MS = 1_000;
+const INIT_ATTEMPTS = 5;
 
 /**
  * Runs one stage: a kafkajs consumer (eachBatch, no auto-commit), an ordered scheduler with bounded concurrency,
@@ -165,9 +166,25 @@ export class StageRunner {
     if (existing) return existing;
     const state = new PartitionState(partition, ++this.epochCounter);
     this.partitions.set(partition, state);
-    state.ready = this.initPartition(state);
+    state.ready = this.initPartitionWithRetry(state);
     state.ready.catch((e: unknown) => this.fail(classify(e)));
     return state;
+  }
+
+  /** Broker hiccups during assignment (coordinator moving, CONCURRENT_TRANSACTIONS) are retried, not fatal. */
+  private async initPartitionWithRetry(state: PartitionState): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.initPartition(state);
+      } catch (e) {
+        const err = classify(e);
+        if (err.kind !== 'retriable' || attempt >= INIT_ATTEMPTS || state.closed) throw err;
+        this.logger.warn({ partition: state.partition, attempt, err: err.message }, 'partition init failed; retrying');
+        await state.producer?.disconnect().catch(() => undefined);
+        state.producer = undefined;
+        await sleep(backoffDelayMs(attempt, { initialDelayMs: 500, maxDelayMs: 5_000 }), state.abort.signal);
+      }
+    }
   }
 
   private async initPartition(state: PartitionState): Promise<void> {
@@ -245,7 +262,10 @@ export class StageRunner {
         waited.abort();
         await heartbeat();
         if (state.closed || !isRunning() || isStale() || this.stopping) break;
-        if (this.overLimit()) break;
+        if (this.overLimit()) {
+          this.pauseInput();
+          break;
+        }
       }
       const offset = Number(m.offset);
       resolveOffset(m.offset);
@@ -293,14 +313,19 @@ export class StageRunner {
     return this.scheduler.pending >= this.cfg.maxInFlight || this.bufferedTotal() >= this.cfg.maxBufferedOutputs;
   }
 
-  /** Called after every hand-off, completion and commit: pause or resume fetching, update gauges, wake drains. */
+  /** Backpressure: stop fetching the input until `afterChange` sees both bounds respected again. */
+  private pauseInput(): void {
+    if (this.paused || !this.consumer) return;
+    this.paused = true;
+    this.consumer.pause([{ topic: this.inputTopic }]);
+    this.metrics.pausedPartitions.set({ stage: this.stage.name }, this.partitions.size);
+  }
+
+  /** Called after every hand-off, completion and commit: resume fetching, update gauges, wake waiters. */
   private afterChange(): void {
     this.updateGauges();
     const over = this.overLimit();
-    if (over && !this.paused && this.consumer) {
-      this.paused = true;
-      this.consumer.pause([{ topic: this.inputTopic }]);
-    } else if (!over && this.paused && this.consumer && !this.stopping) {
+    if (!over && this.paused && this.consumer && !this.stopping) {
       this.paused = false;
       this.consumer.resume([{ topic: this.inputTopic }]);
     }

@@ -86,3 +86,11 @@ describe('backoffDelayMs', () => {
     expect(backoffDelayMs(1, opts, 5000, () => 0.5)).toBe(5000);
   });
 });
+
+describe('OrderedScheduler accounting', () => {
+  it('a settled task is already counted out of pending when its promise resolves', async () => {
+    const s = new OrderedScheduler('unordered', 1);
+    const seen = await s.submit(undefined, async () => 'x').then(() => s.pending);
+    expect(seen).toBe(0);
+  });
+});

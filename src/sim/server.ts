@@ -31,7 +31,7 @@ export interface Simulator {
 
 type Outcome = { kind: 'ok' } | { kind: 'rate_limited' } | { kind: 'server_error'; status: number } | { kind: 'timeout' } | { kind: 'malformed'; variant: 'json' | 'schema' };
 
-function drawLatency(l: LatencyOptions, rand: () => number): number {
+export function drawLatency(l: LatencyOptions, rand: () => number): number {
   switch (l.dist) {
     case 'fixed':
       return l.ms;
@@ -42,7 +42,7 @@ function drawLatency(l: LatencyOptions, rand: () => number): number {
   }
 }
 
-function drawOutcome(f: FaultOptions, rand: () => number): Outcome {
+export function drawOutcome(f: FaultOptions, rand: () => number): Outcome {
   const u = rand();
   const v = rand();
   let edge = f.rateLimited;

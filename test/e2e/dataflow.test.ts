@@ -110,7 +110,8 @@ afterAll(async () => {
 
 describe('dataflow end to end (real Kafka, registry, simulator)', () => {
   it('documents in → personas (hops > 0) → all six synth topics; schemas, provenance, counts and DLQ check out', async () => {
-    // ---- input: 8 registry-framed documents, one malformed and one schema-invalid record ----------------------
+    // ---- input: 8 documents (7 registry-framed, 1 plain JSON as kcat or a crawler writes it), one malformed and
+    // one schema-invalid record -------------------------------------------------------------------------------
     const kafka = createKafka(config.kafka, { logger });
     const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
     const codec = createRegistryCodec(createRegistryClient(config.registry));
@@ -123,7 +124,8 @@ describe('dataflow end to end (real Kafka, registry, simulator)', () => {
         ...(await Promise.all(inputDocs.slice(0, 4).map(async (d) => ({ key: d.id, value: await codec.encode(input, d) })))),
         { key: 'broken-1', value: MALFORMED },
         { key: 'invalid-1', value: SCHEMA_INVALID },
-        ...(await Promise.all(inputDocs.slice(4).map(async (d) => ({ key: d.id, value: await codec.encode(input, d) })))),
+        ...(await Promise.all(inputDocs.slice(4, -1).map(async (d) => ({ key: d.id, value: await codec.encode(input, d) })))),
+        { key: inputDocs.at(-1)!.id, value: Buffer.from(JSON.stringify(inputDocs.at(-1))) },
       ],
     });
     await producer.disconnect();
@@ -209,6 +211,9 @@ describe('dataflow end to end (real Kafka, registry, simulator)', () => {
     expect(snap.stages['expand']!.in).toBe(unique.length);
     // The near-duplicate kayak page was filtered before any LLM call: 8 documents, 7 unique.
     expect(onTopic[DATAFLOW_TOPICS.uniqueDocuments]!.length).toBe(DOCS - 1);
+    // ...and the plain-JSON document went through like the framed ones.
+    expect(onTopic[DATAFLOW_TOPICS.uniqueDocuments]!.map((r) => (r.value as WebDocument).id)).toContain(inputDocs.at(-1)!.id);
+    expect(unique.some((p) => p.rootDocId === inputDocs.at(-1)!.id)).toBe(true);
 
     // ---- the two bad records are in the page filter's DLQ, with reasons and their original bytes ---------------
     const dlq = await readAll(dlqTopic(DATAFLOW_TOPICS.documents, 'pagefilter'));

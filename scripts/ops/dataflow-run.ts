@@ -102,6 +102,9 @@ export async function runDataflowOnce(o: DataflowRunOptions): Promise<DataflowRu
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     let output = '';
     const collect = (b: Buffer) => {
       output = (output + b.toString()).slice(-20_000);

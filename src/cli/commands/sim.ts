@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { fatal } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { SimOptions } from '../../sim/options.js';
 import { startSimulator } from '../../sim/server.js';
@@ -35,7 +36,7 @@ export function register(program: Command): void {
     .option('--retry-after-format <f>', 'ms | seconds | date | both', 'both')
     .option('--embedding-dims <n>', 'embedding vector size', num, 256)
     .action(async (o: Record<string, unknown>) => {
-      const opts = SimOptions.parse({
+      const parsed = SimOptions.safeParse({
         host: o.host,
         port: o.port,
         seed: o.seed,
@@ -51,6 +52,11 @@ export function register(program: Command): void {
         },
         embeddingDims: o.embeddingDims,
       });
+      if (!parsed.success) {
+        const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(options)'}: ${i.message}`);
+        throw fatal('config_invalid', `invalid simulator options:\n${lines.join('\n')}`);
+      }
+      const opts = parsed.data;
       const log = createLogger('sim');
       const sim = await startSimulator(opts);
       log.info({ url: sim.url, latency: opts.latency, faults: opts.faults, seed: opts.seed }, 'personahub simulator listening (all replies are simulated)');

@@ -1,11 +1,13 @@
 import type { Benchmark } from './types.js';
 import { runtimeConcurrency } from './runtime-concurrency.js';
+import { llmThroughput } from './llm-throughput.js';
+import { llmLimiterCompare } from './llm-limiter-compare.js';
 
 /**
  * Every benchmark `personahub bench` knows, in run order. To add one: export a `Benchmark` from bench/<name>.ts
  * (its `run()` returns figures; the harness records them in bench/results/latest.json and regenerates the table
  * in docs/benchmarks.md) and list it here.
  */
-export const BENCHMARKS: Benchmark[] = [runtimeConcurrency];
+export const BENCHMARKS: Benchmark[] = [runtimeConcurrency, llmThroughput, llmLimiterCompare];
 
 export type { Benchmark, BenchResult } from './types.js';

@@ -5,7 +5,9 @@
  */
 import Bottleneck from 'bottleneck';
 import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
 import { EndpointLimiter } from '../src/llm/limiter.js';
+import type { Benchmark } from './types.js';
 
 function maxInWindow(ts: number[], w: number): number {
   const a = [...ts].sort((x, y) => x - y);
@@ -43,6 +45,20 @@ export async function compareLimiters(perWindow = 50, windowMs = 500, jobs = 300
   out['EndpointLimiter'] = { maxInSlidingWindow: maxInWindow(lStarts, windowMs), limit: perWindow, seconds: (performance.now() - t0) / 1000 };
   return out;
 }
+
+export const llmLimiterCompare: Benchmark = {
+  name: 'llm-limiter',
+  description: 'Most starts in any sliding window: bottleneck reservoir vs EndpointLimiter, same limit',
+  async run() {
+    const r = await compareLimiters(50, 500, 300);
+    const at = new Date().toISOString();
+    const conditions = `limit 50 per 500 ms window, 300 jobs of 5 ms offered at once, ${cpus().length} cores`;
+    return [
+      { name: 'llm-limiter.bottleneck-reservoir.max-in-window', value: r['bottleneck reservoir']!.maxInSlidingWindow, unit: 'starts (limit 50)', conditions, at },
+      { name: 'llm-limiter.endpoint-limiter.max-in-window', value: r['EndpointLimiter']!.maxInSlidingWindow, unit: 'starts (limit 50)', conditions, at },
+    ];
+  },
+};
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.table(await compareLimiters());

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { createLlmClient } from '../src/llm/client.js';
 import { resetSharedEndpoints } from '../src/llm/endpoint.js';
 import { createMetrics } from '../src/metrics/catalogue.js';
+import type { Benchmark, BenchResult } from './types.js';
 
 export interface LlmBenchCase {
   name: string;
@@ -124,6 +125,32 @@ export async function runLlmThroughputBench(requests = 6000): Promise<{ cases: L
     await sim.stop();
   }
 }
+
+/** For `personahub bench llm`: ratios and rates as BenchResult figures. */
+export const llmThroughput: Benchmark = {
+  name: 'llm',
+  description: 'LLM layer: achieved ÷ ideal requests/s at 200 ms simulated latency and 256 in flight (simulator in its own process)',
+  async run() {
+    const { cases, rawFetch } = await runLlmThroughputBench(6000);
+    const at = new Date().toISOString();
+    const machine = `${cpus().length} cores, load avg ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`;
+    const out: BenchResult[] = [];
+    for (const [key, c] of [['concurrency-bound', cases[0]!], ['rate-bound', cases[1]!]] as const) {
+      process.stderr.write(`llm ${c.name}: ${c.achievedRps.toFixed(0)} req/s of ideal ${c.idealRps.toFixed(0)} (ratio ${c.ratio.toFixed(3)})\n`);
+      const conditions = `${c.requests} requests offered at once, maxInFlight ${c.maxInFlight}, ${c.latencyMs} ms latency, ${c.requestsPerMinute} rpm (ideal ${c.idealRps.toFixed(0)}/s), ${machine}`;
+      out.push({ name: `llm.throughput.${key}.ratio`, value: Math.round(c.ratio * 1000) / 1000, unit: 'achieved/ideal', conditions, at });
+      out.push({ name: `llm.throughput.${key}.rps`, value: Math.round(c.achievedRps), unit: 'requests/s', conditions, at });
+    }
+    out.push({
+      name: 'llm.throughput.bare-fetch-ceiling.ratio',
+      value: Math.round(rawFetch.ratio * 1000) / 1000,
+      unit: 'achieved/ideal',
+      conditions: `same requests via bare fetch, 256 workers, no limiter/retries/validation, ${machine}`,
+      at,
+    });
+    return out;
+  },
+};
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const n = Number(process.argv[2] ?? 6000);

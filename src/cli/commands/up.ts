@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
@@ -66,6 +67,15 @@ export function register(program: Command): void {
     });
 }
 
+/** Whether host:port can be bound right now (a probe; the real server binds moments later). */
+function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
 async function up(o: UpOptions): Promise<number> {
   const started = Date.now();
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -92,6 +102,10 @@ async function up(o: UpOptions): Promise<number> {
   }
   say(`LLM: ${llmLabel}`);
 
+  if (config.http.port !== 0 && !(await portIsFree(config.http.host, config.http.port))) {
+    say(`http port ${config.http.port} is in use (another personahub process?): serving /metrics on a free port instead`);
+    config.http.port = 0;
+  }
   const { proc, metrics, names, inputs } = await startStages(['all'], config, logger, { topicPrefix: prefix, signals: false, http: true });
   say(`stages: ${names.join(', ')}${proc.http ? ` (metrics on http://${proc.http.host}:${proc.http.port}/metrics)` : ''}`);
 

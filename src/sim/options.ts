@@ -42,7 +42,7 @@ export const SimOptions = z.object({
   faults: FaultOptions,
   embeddingDims: z.number().int().positive().default(256),
   models: z.array(z.string()).default(['personahub-sim-1', 'personahub-sim-embed-1']),
-  /** Arrival times kept for the rate statistics (oldest dropped first). */
+  /** Arrival times, call keys and retry gaps kept for the statistics (oldest dropped first). */
   maxArrivals: z.number().int().positive().default(200_000),
 });
 export type SimOptions = z.infer<typeof SimOptions>;

@@ -89,8 +89,11 @@ export class SimStats {
           previousRetryAfterMs: call.lastRetryAfterMs,
         });
     } else {
+      // Bounded memory for long runs: forget the oldest calls (a Map iterates in insertion order).
+      if (this.calls.size >= this.maxArrivals) this.calls.delete(this.calls.keys().next().value!);
       this.calls.set(key, { attempts: 1, lastEndedAt: null, lastStatus: null, lastRetryAfterMs: null });
     }
+    if (this.retryGaps.length > this.maxArrivals) this.retryGaps.splice(0, this.retryGaps.length - this.maxArrivals);
   }
 
   /** The request left the simulator (answered, or the client went away). Called exactly once per `enter`. */

@@ -65,6 +65,7 @@ export class OpenAiLlmClient implements LlmClient {
   private readonly logger: Logger | undefined;
   private readonly random: () => number;
   private readonly unsubscribe: () => void;
+  private budgetLogged = false;
 
   constructor(config: LlmConfigInput | LlmConfig, opts: LlmClientOptions = {}) {
     this.config = LlmConfig.parse(config);
@@ -279,6 +280,10 @@ export class OpenAiLlmClient implements LlmClient {
     for (let attempt = 1; ; attempt++) {
       let err: PersonahubError;
       try {
+        if (this.ledger.exhausted() && !this.budgetLogged) {
+          this.budgetLogged = true;
+          this.logger?.warn({ spentUsd: this.ledger.spentUsd, budgetUsd: this.config.budgetUsd, mode: this.config.budgetMode }, 'LLM budget reached: calls pause (or fail) until it is raised');
+        }
         await this.ledger.admit(signal);
         return { value: await run(attempt, callId), attempts: attempt };
       } catch (thrown) {
@@ -303,7 +308,9 @@ export class OpenAiLlmClient implements LlmClient {
       }
       this.metrics.llmRetries.inc({ ...labels, code: err.code });
       // A malformed reply came from a healthy endpoint: re-ask at once. Everything else backs off.
-      if (!isMalformed) await sleep(backoffMs(attempt, e.backoffBaseMs, e.backoffMaxMs, err.retryAfterMs, this.random), signal);
+      const delayMs = isMalformed ? 0 : backoffMs(attempt, e.backoffBaseMs, e.backoffMaxMs, err.retryAfterMs, this.random);
+      this.logger?.debug({ ...labels, attempt, code: err.code, delayMs: Math.round(delayMs) }, 'LLM attempt failed; retrying');
+      if (delayMs > 0) await sleep(delayMs, signal);
     }
   }
 

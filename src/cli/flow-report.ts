@@ -54,7 +54,8 @@ export function formatSummary(s: FlowSnapshot, c: SummaryContext): string {
   const dlq = Object.entries(s.deadLetteredByCode).filter(([, n]) => n > 0);
   lines.push('', `dead-lettered: ${dlq.length ? dlq.map(([code, n]) => `${code}=${n}`).join(' ') : '0'}` +
     `${dlq.length ? `  (see: personahub tail <input>.dlq.<stage> --from-beginning)` : ''}`);
-  lines.push(`LLM usage: ${s.llmRequests} requests, ${s.tokens.input} input + ${s.tokens.output} output tokens, estimated cost $${s.costUsd.toFixed(4)}`);
+  const noPrice = s.costUsd === 0 && s.tokens.input + s.tokens.output > 0 ? ' (no price configured for this model: llm.prices)' : '';
+  lines.push(`LLM usage: ${s.llmRequests} requests, ${s.tokens.input} input + ${s.tokens.output} output tokens, estimated cost $${s.costUsd.toFixed(4)}${noPrice}`);
   const uniqueDocs = s.topics[DATAFLOW_TOPICS.uniqueDocuments] ?? 0;
   if (ingested > 0 && uniqueDocs === 0) {
     lines.push('', 'note: no document passed the page filter: these topics had seen every one of them before. ' +

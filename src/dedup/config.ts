@@ -13,7 +13,11 @@ const Personas = z.object({
   rows: z.number().int().positive().default(8).describe('LSH rows per band'),
 });
 const Documents = z.object({
-  method: z.enum(['simhash', 'exact', 'none']).default('simhash'),
+  method: z
+    .enum(['simhash', 'minhash', 'exact', 'none'])
+    .default('simhash')
+    .describe('minhash: stricter (word-Jaccard >= threshold, ~4 bytes per distinct word stored); none: do not run pagefilter'),
+  threshold: z.number().min(0).max(1).default(0.9).describe('Word-Jaccard threshold when method is minhash'),
   maxHamming: z.number().int().min(0).max(8).default(3).describe('SimHash k'),
   shingleWords: z.number().int().min(1).max(8).default(2).describe('Words per SimHash feature (shingle)'),
   blocks: z.number().int().min(1).max(16).optional().describe('Permuted-block count B (>= k+1; default k+1): C(B, B-k) tables'),

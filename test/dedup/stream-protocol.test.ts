@@ -128,3 +128,15 @@ describe('page filter routing (in memory)', () => {
     expect(hits.values.reduce((s, v) => s + v.value, 0) + out.length).toBe(pages.length + copies.length);
   });
 });
+
+describe('page filter with documents.method minhash', () => {
+  it('drops every pair at word-Jaccard >= 0.9 that SimHash k=3 would miss', async () => {
+    const docs = generateDocumentSet({ articles: 60 });
+    const pages: WebDocument[] = docs.map((d) => ({ id: d.id, url: `https://x/${d.id}`, text: d.text, fetchedAt: '2024-01-01T00:00:00Z', source: 'test' }));
+    const cfg = loadConfig().dedup;
+    const { out } = await runSpec(documentStreamSpec({ ...cfg, documents: { ...cfg.documents, method: 'minhash' } }), pages, 3, 4);
+    const kept = out.map((p) => p.text);
+    for (let i = 0; i < kept.length; i++) for (let j = i + 1; j < kept.length; j++) expect(wordJaccard(kept[i]!, kept[j]!)).toBeLessThan(0.9);
+    expect(kept.length).toBeLessThan(pages.length);
+  });
+});

@@ -49,7 +49,10 @@ export function personaStreamSpec(cfg: DedupConfig): NearDupStreamSpec<Persona> 
 
 export function documentStreamSpec(cfg: DedupConfig): NearDupStreamSpec<WebDocument> {
   const d = cfg.documents;
-  const sh = simhashScheme({ k: d.maxHamming, shingleWords: d.shingleWords, ...(d.blocks ? { blocks: d.blocks } : {}) });
+  const sh =
+    d.method === 'minhash'
+      ? minhashScheme({ threshold: d.threshold, numPerm: 128, banding: { bands: 16, rows: 8 } })
+      : simhashScheme({ k: d.maxHamming, shingleWords: d.shingleWords, ...(d.blocks ? { blocks: d.blocks } : {}) });
   const t = DEDUP_STREAM_TOPICS.documents;
   return {
     name: PAGE_FILTER_STAGE,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as sim } from './sim.js';
+import { register as llmCheck } from './llm-check.js';
 import { register as dedup } from './dedup.js';
 import { register as dedupEval } from './dedup-eval.js';
 import { register as topics } from './topics.js';
@@ -15,4 +16,4 @@ import { register as bench } from './bench.js';
  * Every subcommand module, in help order. Each module exports `register(program: Command): void`.
  * Add a new command by adding its module here.
  */
-export const COMMANDS: Array<(program: Command) => void> = [up, sim, topics, schemas, run, ingest, tail, exportTopic, dedup, dedupEval, bench];
+export const COMMANDS: Array<(program: Command) => void> = [up, sim, llmCheck, topics, schemas, run, ingest, tail, exportTopic, dedup, dedupEval, bench];

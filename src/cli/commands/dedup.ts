@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import OpenAI from 'openai';
 import { loadConfig } from '../../config/load.js';
 import { dedupJsonl, type Embed, type OfflineMethod } from '../../dedup/offline.js';
+import { createLlmClient } from '../../llm/index.js';
 
 /**
  * `personahub dedup --in items.jsonl --out unique.jsonl [--method minhash|simhash|exact|semantic]`
@@ -27,9 +27,9 @@ export function register(program: Command): void {
       const method = o.method as OfflineMethod;
       let embed: Embed | undefined;
       if (method === 'semantic') {
-        const cfg = loadConfig(program.opts<{ config?: string }>().config).llm;
-        const client = new OpenAI({ baseURL: cfg.endpoint.baseUrl, apiKey: process.env[cfg.endpoint.apiKeyEnv] ?? 'unset' });
-        embed = async (input) => (await client.embeddings.create({ model: cfg.embeddingModel, input })).data.map((d) => d.embedding);
+        // the project's LLM client: endpoint limits, retries with backoff, circuit breaker, usage accounting
+        const client = createLlmClient(loadConfig(program.opts<{ config?: string }>().config).llm);
+        embed = async (input) => (await client.embed({ stage: 'dedup', input })).vectors;
       }
       const started = Date.now();
       const r = await dedupJsonl(o.in, o.out, {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -57,7 +58,7 @@ export function register(program: Command): void {
     .option('--input <file>', 'documents to ingest (JSONL or WARC/WET)', SAMPLE_DOCUMENTS)
     .option('--no-ingest', 'ingest nothing (process what is already on the topics)')
     .option('--prefix <prefix>', 'topic prefix', '')
-    .option('--fresh', 'use a new topic prefix (run-<time>.) so the documents flow from scratch')
+    .option('--fresh', 'use a new topic prefix (run-<time>-<random>.) so the documents flow from scratch')
     .option('--no-stack', 'never start the local stack')
     .option('--timeout <s>', 'with --once: stop waiting after this many seconds', seconds, 600)
     .option('--quiet <s>', 'with --once: drained = caught up and no activity for this long', seconds, 4)
@@ -81,7 +82,10 @@ async function up(o: UpOptions): Promise<number> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const logger = createLogger('personahub', process.env.PERSONAHUB_LOG_LEVEL ?? 'warn');
   const config = loadConfig(o.config);
-  const prefix = o.fresh ? `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}.` : o.prefix;
+  // Time for the reader, a random tail so two runs started in the same second never share topics.
+  const prefix = o.fresh
+    ? `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(2).toString('hex')}.`
+    : o.prefix;
 
   if (o.stack && usesLocalStack(config)) ensureLocalStack(say);
   const prepared = await applyTopicsAndSchemas(config, prefix, logger);

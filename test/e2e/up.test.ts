@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { SAMPLE_DOCUMENTS } from '../../src/cli/commands/up.js';
+import { loadConfig } from '../../src/config/load.js';
+import { SCENARIOS } from '../../src/contracts/scenarios.js';
+import { createKafka } from '../../src/kafka/client.js';
+
+/**
+ * The README's first command, as a user runs it: `personahub up --once --fresh` in its own process (here on 8 of
+ * the sample documents and maxHops 1 to keep it short). It must exit 0 with a summary that labels the simulator and
+ * shows records on all six synth topics.
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('personahub up --once --fresh', () => {
+  it('ends with a summary showing records on every synth topic, the simulator labelled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'personahub-up-'));
+    const docs = join(dir, 'docs.jsonl');
+    writeFileSync(docs, readFileSync(SAMPLE_DOCUMENTS, 'utf8').split('\n').slice(0, 8).join('\n') + '\n');
+    const configFile = join(dir, 'personahub.yaml');
+    writeFileSync(configFile, 'http:\n  port: 0\nruntime:\n  commitIntervalMs: 200\nstages:\n  expand:\n    maxHops: 1\n');
+
+    const child = spawn(process.execPath, ['bin/personahub.mjs', '-c', configFile, 'up', '--once', '--fresh', '--no-stack', '--input', docs, '--timeout', '180', '--quiet', '3'], {
+      cwd: ROOT,
+      env: { ...process.env, PERSONAHUB_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    // Bounded: up --once has its own --timeout; this is the backstop.
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 220_000);
+      child.once('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+
+    const prefix = /topic prefix "([^"]+)"/.exec(out)?.[1];
+    try {
+      expect(code, out).toBe(0);
+      expect(out).toMatch(/LLM: SIMULATOR/);
+      expect(out).toMatch(/personahub summary: drained/);
+      expect(out).toMatch(/web\.documents\s+8\b/);
+      for (const s of SCENARIOS) {
+        const n = Number(new RegExp(`synth\\.${s}\\s+(\\d+)`).exec(out)?.[1] ?? 0);
+        expect(n, `synth.${s} in:\n${out}`).toBeGreaterThan(0);
+      }
+      expect(out).toMatch(/dead-lettered: 0/);
+    } finally {
+      if (prefix) {
+        const admin = createKafka(loadConfig().kafka).admin();
+        await admin.connect();
+        const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+        if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+        await admin.disconnect();
+      }
+    }
+  });
+});

@@ -232,7 +232,13 @@ export class OpenAiLlmClient implements LlmClient {
     send: (signal: AbortSignal | undefined) => Promise<{ usage: { input: number; output: number } | undefined; use: () => R }>,
   ): Promise<R> {
     return this.ep.breaker.execute(async () => {
+      const admittedIn = this.ep.breaker.state;
       const permit = await this.ep.limiter.acquire(estTokens, signal);
+      // The circuit may have opened while this call waited for a slot: do not send it to a failing endpoint.
+      if (admittedIn === CircuitState.Closed && this.ep.breaker.state !== CircuitState.Closed) {
+        permit.release(0);
+        throw new BrokenCircuitError();
+      }
       const endpoint = { endpoint: this.ep.label };
       this.metrics.llmInFlight.inc(endpoint);
       const t0 = performance.now();
@@ -264,7 +270,10 @@ export class OpenAiLlmClient implements LlmClient {
         if (pe.code === 'llm_rate_limited' && pe.retryAfterMs !== undefined && this.config.endpoint.holdOn429) this.ep.limiter.hold(pe.retryAfterMs);
         throw pe;
       } finally {
-        permit.release(actual);
+        // After a failure, hand the slot on only once the breaker has recorded it (a few microtasks later), so a
+        // call waiting for this slot sees the circuit open instead of being sent to a failing endpoint.
+        if (outcome === 'ok') permit.release(actual);
+        else setImmediate(() => permit.release(actual));
         this.metrics.llmInFlight.dec(endpoint);
         this.metrics.llmRequests.inc({ ...labels, outcome });
         this.metrics.llmRequestSeconds.observe(labels, (performance.now() - t0) / 1000);

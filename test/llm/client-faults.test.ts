@@ -160,3 +160,19 @@ describe('LLM client under injected faults', () => {
     expect(await waitFor(() => sim!.stats().inFlight === 0)).toBe(true);
   });
 });
+
+describe('circuit breaker and queued calls', () => {
+  it('calls queued behind the limiter when the circuit opens are rejected instead of sent', async () => {
+    sim = await startSimulator({ port: 0, latency: { dist: 'fixed', ms: 20 }, faults: { serverError: 1 } });
+    const { client } = clientFor(sim, { maxInFlight: 1, breakerFailures: 2, breakerHalfOpenAfterMs: 60_000, maxAttempts: 1 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => client.complete({ stage: 'extract', messages: [{ role: 'user', content: doc(i) }], schema: PersonaReply, schemaName: 'p' })),
+    );
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'));
+    // One at a time: the first two fail at the endpoint and open the circuit; the eighteen waiting for the slot
+    // never reach it (the slot is handed on only after the breaker has counted the failure).
+    expect(sim.stats().requests.chat).toBe(2);
+    expect(codes.filter((c) => c === 'llm_server_error')).toHaveLength(2);
+    expect(codes.filter((c) => c === 'llm_circuit_open')).toHaveLength(18);
+  });
+});

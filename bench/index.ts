@@ -2,12 +2,14 @@ import type { Benchmark } from './types.js';
 import { runtimeConcurrency } from './runtime-concurrency.js';
 import { llmThroughput } from './llm-throughput.js';
 import { llmLimiterCompare } from './llm-limiter-compare.js';
+import { dedupBench } from './dedup.js';
+import { dataflowBench } from './dataflow.js';
 
 /**
  * Every benchmark `personahub bench` knows, in run order. To add one: export a `Benchmark` from bench/<name>.ts
  * (its `run()` returns figures; the harness records them in bench/results/latest.json and regenerates the table
  * in docs/benchmarks.md) and list it here.
  */
-export const BENCHMARKS: Benchmark[] = [runtimeConcurrency, llmThroughput, llmLimiterCompare];
+export const BENCHMARKS: Benchmark[] = [runtimeConcurrency, llmThroughput, llmLimiterCompare, dataflowBench, dedupBench];
 
 export type { Benchmark, BenchResult } from './types.js';

@@ -282,7 +282,8 @@ export class StageRunner {
       const orderingKey = this.scheduler.orderingKey(batch.partition, meta.key);
       void this.scheduler
         .submit(orderingKey, () => this.runRecord(state, { meta, key: m.key, value: m.value }, offset))
-        .finally(() => this.afterChange());
+        .then(() => this.afterChange())
+        .catch((e: unknown) => this.fail(classify(e)));
     }
     this.afterChange();
   }
@@ -316,8 +317,13 @@ export class StageRunner {
   /** Backpressure: stop fetching the input until `afterChange` sees both bounds respected again. */
   private pauseInput(): void {
     if (this.paused || !this.consumer) return;
+    try {
+      this.consumer.pause([{ topic: this.inputTopic }]);
+    } catch (e) {
+      this.logger.warn({ err: String(e) }, 'pause failed (consumer restarting?)');
+      return;
+    }
     this.paused = true;
-    this.consumer.pause([{ topic: this.inputTopic }]);
     this.metrics.pausedPartitions.set({ stage: this.stage.name }, this.partitions.size);
   }
 
@@ -327,7 +333,11 @@ export class StageRunner {
     const over = this.overLimit();
     if (!over && this.paused && this.consumer && !this.stopping) {
       this.paused = false;
-      this.consumer.resume([{ topic: this.inputTopic }]);
+      try {
+        this.consumer.resume([{ topic: this.inputTopic }]);
+      } catch (e) {
+        this.logger.warn({ err: String(e) }, 'resume failed (consumer restarting?)');
+      }
     }
     this.metrics.pausedPartitions.set({ stage: this.stage.name }, this.paused ? this.partitions.size : 0);
     if (this.scheduler.pending === 0) for (const wake of this.idle) wake();
@@ -348,7 +358,14 @@ export class StageRunner {
     while (this.running) {
       await sleep(this.cfg.commitIntervalMs, this.stopSignal.signal);
       if (!this.running) break;
-      await this.commitRound();
+      try {
+        await this.commitRound();
+      } catch (e) {
+        // a round that throws (e.g. a partition reset whose re-initialisation failed) must not kill the loop
+        const err = classify(e);
+        if (err.kind === 'fatal') return this.fail(err);
+        this.logger.warn({ err: err.message }, 'commit round failed; retrying next round');
+      }
     }
   }
 

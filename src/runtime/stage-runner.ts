@@ -17,6 +17,7 @@ const LAG_INTERVAL_MS = 5_000;
 /** How long a batch waits for capacity before the partition is paused and the batch's rest re-fetched later. */
 const HANDOFF_WAIT_MS = 1_000;
 const INIT_ATTEMPTS = 5;
+const MAX_CONSECUTIVE_TX_FAILURES = 5;
 
 /**
  * Runs one stage: a kafkajs consumer (eachBatch, no auto-commit), an ordered scheduler with bounded concurrency,
@@ -56,6 +57,8 @@ export class StageRunner {
   private readonly stopSignal = new AbortController();
   private readonly idle = new Set<() => void>();
   private readonly capacity = new Set<() => void>();
+  /** Consecutive failed transactions per partition (reset by a successful one). */
+  private readonly txFailures = new Map<number, number>();
   private resolveReady!: () => void;
   private rejectReady!: (e: unknown) => void;
   private readonly readyP: Promise<void>;
@@ -395,9 +398,18 @@ export class StageRunner {
     } catch (e) {
       this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'aborted' });
       if (tx?.isActive()) await tx.abort().catch(() => undefined);
-      if (!state.closed) await this.resetPartition(state.partition, e);
+      if (state.closed) return;
+      // A transaction that keeps failing (missing DLQ/output topic, authorisation) would re-do the same work
+      // forever, paying for every LLM call again: after a few consecutive failures the stage stops instead.
+      const failures = (this.txFailures.get(state.partition) ?? 0) + 1;
+      this.txFailures.set(state.partition, failures);
+      if (failures >= MAX_CONSECUTIVE_TX_FAILURES) {
+        return this.fail(fatal('kafka_fatal', `${failures} consecutive transactions failed on ${this.inputTopic}[${state.partition}]: ${(e as Error).message}`, { cause: e }));
+      }
+      await this.resetPartition(state.partition, e);
       return;
     }
+    this.txFailures.delete(state.partition);
     this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'committed' });
     this.recordCommitted(state, watermark, results);
   }

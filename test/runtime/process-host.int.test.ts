@@ -63,3 +63,22 @@ describe('runStages: several stages, one HTTP server', () => {
     expect(Number(t!.partitions[0]!.offset)).toBeLessThanOrEqual(1);
   });
 });
+
+describe('a transaction that can never succeed', () => {
+  it('stops the stage with a fatal error instead of re-doing the work forever', async () => {
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const prefix = `${uniq('notopic')}.`;
+    // an output topic name Kafka rejects (illegal characters): every transaction fails
+    await createTopics(admin, [`${prefix}in`], 1);
+    await produce(kafka, `${prefix}in`, [{ key: 'a', value: JSON.stringify({ n: 1 }) }]);
+    const stage: Stage<{ n: number }> = { ...echo('lost'), outputs: { 'bad!topic': z.object({ n: z.number() }) },
+      async process(rec) { return [{ topic: 'bad!topic', key: 'a', value: { n: rec.n } }]; } };
+    const deps = testDeps(testConfig(), { topicPrefix: prefix, runtime: { commitIntervalMs: 50 } });
+    const proc = await runStages([stage], deps, { http: false, signals: false });
+    const outcome = await proc.done.then(() => 'stopped', (e: unknown) => e);
+    await admin.disconnect();
+    expect(outcome).toMatchObject({ kind: 'fatal', code: 'kafka_fatal', message: expect.stringContaining('5 consecutive transactions failed') });
+  });
+});

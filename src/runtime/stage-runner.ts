@@ -251,7 +251,20 @@ export class StageRunner {
   private async onBatch({ batch, resolveOffset, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
     if (this.stopping || batch.topic !== this.inputTopic) return;
     const state = this.ensurePartition(batch.partition);
-    await state.ready;
+    // A stateful stage may restore for longer than the session timeout: keep heartbeating while waiting
+    // (kafkajs only heartbeats between batches or when asked to).
+    let settled = false;
+    // (a failed init already stopped the stage through fail(); the tracker check below then skips the batch)
+    const ready = state.ready.then(
+      () => void (settled = true),
+      () => void (settled = true),
+    );
+    while (!settled) {
+      const tick = new AbortController();
+      await Promise.race([ready, sleep(this.cfg.heartbeatIntervalMs, tick.signal)]);
+      tick.abort();
+      if (!settled) await heartbeat();
+    }
     // After awaiting, the partition may have been revoked/reset, or a seek may be pending: this batch is stale.
     if (state.closed || !state.tracker || !isRunning() || isStale() || this.stopping) return;
     for (const m of batch.messages) {

@@ -160,6 +160,30 @@ describe('runtime on the real broker', () => {
       expect(seq).toEqual([...seq].sort((x, y) => x - y));
     }
   });
+
+  it('a slow onAssigned (state restore longer than the session timeout) keeps the membership', async () => {
+    const t = await setup(1);
+    await produce(kafka, t.input, Array.from({ length: 5 }, (_, n) => ({ key: String(n), value: JSON.stringify({ n }) })));
+    const events: string[] = [];
+    const stage: Stage<{ n: number }> = {
+      ...doubler(t.name),
+      async onAssigned(partitions) {
+        events.push(`assigned ${partitions.join(',')}`);
+        await new Promise((r) => setTimeout(r, 8_000)); // > sessionTimeoutMs
+      },
+      async process(rec) {
+        events.push(`process ${rec.n}`);
+        return [{ topic: 'out', key: String(rec.n), value: { n: rec.n, doubled: rec.n * 2 } }];
+      },
+    };
+    const deps = testDeps(testConfig({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 }), { topicPrefix: t.prefix });
+    const handle = await startStage(stage, deps);
+    await waitFor('committed', async () => (await committedOffset(admin, handle.groupId, t.input)) === 5, 60_000);
+    await handle.stop();
+    expect(events[0]).toBe('assigned 0'); // restore ran before any record of the partition
+    expect(events.filter((e) => e.startsWith('assigned'))).toHaveLength(1); // never kicked out and re-assigned
+    expect((await deps.metrics.rebalances.get()).values[0]?.value).toBe(1);
+  });
 });
 
 async function gauge(deps: ReturnType<typeof testDeps>, name: string): Promise<number> {

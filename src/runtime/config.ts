@@ -5,7 +5,7 @@ export const RuntimeConfig = z
   .object({
     delivery: z.enum(['exactly-once', 'at-least-once']).default('exactly-once')
       .describe('exactly-once: outputs and offsets in one Kafka transaction; at-least-once: produce, then commit'),
-    maxInFlight: z.number().int().positive().default(64).describe('Records handed to the stage and not yet completed, per process'),
+    maxInFlight: z.number().int().positive().default(64).describe('Records handed to a stage and not yet completed, per stage instance (the input pauses at this bound)'),
     maxBufferedOutputs: z.number().int().positive().default(1000)
       .describe('Completed outputs waiting for the contiguous watermark; partitions pause at this bound'),
     commitIntervalMs: z.number().int().positive().default(500).describe('How often completed work is committed (transaction per round)'),

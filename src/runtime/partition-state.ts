@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Producer } from 'kafkajs';
 import { PartitionTracker } from './offset-tracker.js';
 import type { RecordResult } from './record-processor.js';
@@ -21,5 +22,8 @@ export class PartitionState {
   constructor(
     readonly partition: number,
     readonly epoch: number,
-  ) {}
+  ) {
+    // Every in-flight record (and each LLM call it makes) listens on this one signal: hundreds by design.
+    setMaxListeners(0, this.abort.signal);
+  }
 }

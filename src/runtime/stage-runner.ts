@@ -130,6 +130,7 @@ export class StageRunner {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.onGroupJoin(e.payload.memberAssignment[this.inputTopic] ?? []).catch((err: unknown) => this.fail(classify(err)));
     });
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => this.onEmptyBatch(e.payload));
     consumer.on(consumer.events.CRASH, (e) => {
       // kafkajs restarts itself on retriable crashes; a non-retriable crash ends the consumer for good.
       if (!e.payload.restart) this.fail(fatal('kafka_fatal', `consumer crashed: ${e.payload.error.message}`, { cause: e.payload.error }));
@@ -208,7 +209,7 @@ export class StageRunner {
     await this.stage.onAssigned?.([state.partition]);
     if (state.closed) return;
     state.tracker = new PartitionTracker<RecordResult>(state.epoch, committed);
-    this.metrics.committedOffset.set({ stage: this.stage.name, topic: this.inputTopic, partition: String(state.partition) }, committed);
+    this.metrics.committedOffset.set({ stage: this.stage.name, topic: this.stage.input.topic, partition: String(state.partition) }, committed);
     // Position the consumer exactly at the committed offset: after a reset it may be ahead (records we dropped).
     this.consumer?.seek({ topic: this.inputTopic, partition: state.partition, offset: String(committed) });
   }
@@ -267,6 +268,7 @@ export class StageRunner {
     }
     // After awaiting, the partition may have been revoked/reset, or a seek may be pending: this batch is stale.
     if (state.closed || !state.tracker || !isRunning() || isStale() || this.stopping) return;
+    let handedOver = 0;
     for (const m of batch.messages) {
       // Backpressure: stop handing over at the bound and pause. The rest of the batch stays unresolved, so
       // kafkajs fetches it again from the last resolved offset after resume() (kafkajs 2.x fetches a partition's
@@ -285,6 +287,7 @@ export class StageRunner {
       }
       const offset = Number(m.offset);
       resolveOffset(m.offset);
+      handedOver++;
       if (!state.tracker.begin(offset)) continue;
       this.metrics.recordsIn.inc({ stage: this.stage.name, topic: this.stage.input.topic });
       const meta: RecordMeta = {
@@ -301,7 +304,23 @@ export class StageRunner {
         .then(() => this.afterChange())
         .catch((e: unknown) => this.fail(classify(e)));
     }
+    // The whole batch was handed over: offsets after its last record that carry no record for us (transaction
+    // markers, aborted records) are trivially complete, so the committed offset can pass them. Without this a
+    // drained exactly-once consumer keeps a residual "lag" of one marker per upstream transaction.
+    if (handedOver === batch.messages.length && !state.closed && state.tracker) state.tracker.skipTo(Number(batch.lastOffset()) + 1);
     this.afterChange();
+  }
+
+  /**
+   * kafkajs never calls eachBatch for a fetch that held only control records (transaction markers); it resolves
+   * them itself and reports the batch through END_BATCH_PROCESS with batchSize 0. Record the skipped offsets so
+   * the commit position moves past them (only when nothing of ours is waiting below them: see skipTo).
+   */
+  private onEmptyBatch(payload: { topic: string; partition: number; batchSize: number; lastOffset: string }): void {
+    if (payload.topic !== this.inputTopic || payload.batchSize !== 0) return;
+    const state = this.partitions.get(payload.partition);
+    if (!state || state.closed || !state.tracker) return;
+    state.tracker.skipTo(Number(payload.lastOffset) + 1);
   }
 
   private async runRecord(state: PartitionState, rec: Parameters<typeof processRecord>[1], offset: number): Promise<void> {
@@ -453,7 +472,7 @@ export class StageRunner {
       if (r.outcome === 'dead_lettered') this.metrics.recordsDeadLettered.inc({ stage, code: r.deadLetterCode ?? 'internal' });
       else for (const m of r.messages) this.metrics.recordsOut.inc({ stage, topic: m.logicalTopic });
     }
-    this.metrics.committedOffset.set({ stage, topic: this.inputTopic, partition: String(state.partition) }, watermark);
+    this.metrics.committedOffset.set({ stage, topic: this.stage.input.topic, partition: String(state.partition) }, watermark);
   }
 
   private async runLagLoop(): Promise<void> {
@@ -464,7 +483,7 @@ export class StageRunner {
           const high = Number(highs.find((h) => h.partition === s.partition)?.high ?? 0);
           if (s.tracker) {
             this.metrics.consumerLag.set(
-              { stage: this.stage.name, topic: this.inputTopic, partition: String(s.partition) },
+              { stage: this.stage.name, topic: this.stage.input.topic, partition: String(s.partition) },
               Math.max(0, high - s.tracker.committed),
             );
           }

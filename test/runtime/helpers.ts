@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createKafka, createProducer } from '../../src/kafka/client.js';
+import { createTopicsAndWait } from '../../src/kafka/admin.js';
 import { createMetrics, type Metrics } from '../../src/metrics/catalogue.js';
 import { createLogger } from '../../src/logger.js';
 import { jsonCodec, type RuntimeDeps } from '../../src/runtime/index.js';
@@ -32,16 +33,9 @@ export function testDeps(config: Config, extra: Partial<RuntimeDeps> = {}): Runt
 }
 
 export async function createTopics(admin: Admin, topics: string[], partitions = 1): Promise<void> {
-  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
-  // Metadata can lag the creation on a busy broker ("does not host this topic-partition"): wait until visible.
-  await waitFor(`topics ${topics.join(',')} visible`, async () => {
-    try {
-      const md = await admin.fetchTopicMetadata({ topics });
-      return md.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0));
-    } catch {
-      return false;
-    }
-  }, 30_000, 100);
+  // kafkajs' waitForLeaders retries only one error code; on a busy broker metadata can lag the creation
+  // ("does not host this topic-partition"), so wait with our own bounded metadata poll instead.
+  await createTopicsAndWait(admin, topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), 30_000);
 }
 
 export async function produce(kafka: Kafka, topic: string, messages: Array<{ key?: string; value: string | Buffer; partition?: number }>): Promise<void> {

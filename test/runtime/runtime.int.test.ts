@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { poison } from '../../src/errors.js';
 import { DLQ_HEADERS, dlqTopic } from '../../src/contracts/dlq.js';
 import { startStage, type Stage } from '../../src/runtime/index.js';
+import { createProducer } from '../../src/kafka/client.js';
 import { NumberRecord, committedOffset, createTopics, produce, readAll, testConfig, testDeps, testKafka, uniq, waitFor } from './helpers.js';
 
 const Out = z.object({ n: z.number().int(), doubled: z.number().int() });
@@ -183,6 +184,28 @@ describe('runtime on the real broker', () => {
     expect(events[0]).toBe('assigned 0'); // restore ran before any record of the partition
     expect(events.filter((e) => e.startsWith('assigned'))).toHaveLength(1); // never kicked out and re-assigned
     expect((await deps.metrics.rebalances.get()).values[0]?.value).toBe(1);
+  });
+
+  it('input written in transactions: a drained stage commits past the transaction markers (no residual lag)', async () => {
+    const t = await setup(1);
+    // Three upstream transactions: each leaves a commit marker after its records, the last one at the very end.
+    const upstream = createProducer(kafka, { transactionalId: uniq('upstream-tx'), idempotent: true, maxInFlightRequests: 1 });
+    await upstream.connect();
+    for (let batch = 0; batch < 3; batch++) {
+      const tx = await upstream.transaction();
+      await tx.send({ topic: t.input, messages: Array.from({ length: 4 }, (_, i) => ({ key: `${batch}-${i}`, value: JSON.stringify({ n: batch * 4 + i }) })) });
+      await tx.commit();
+    }
+    await upstream.disconnect();
+    const [end] = await admin.fetchTopicOffsets(t.input);
+    const high = Number(end!.high);
+    expect(high).toBe(15); // 12 records + 3 markers
+    const deps = testDeps(testConfig(), { topicPrefix: t.prefix });
+    const handle = await startStage(doubler(t.name), deps);
+    await waitFor('committed offset at the end of the log', async () => (await committedOffset(admin, handle.groupId, t.input)) === high, 60_000);
+    const out = await readAll(kafka, t.output, (r) => r.length >= 12);
+    await handle.stop();
+    expect(out).toHaveLength(12);
   });
 });
 

@@ -17,7 +17,7 @@
 #   PERSONAHUB_CACHE_DIR [<repo>/.cache]        Maven repository, jars, Apicurio app
 #   PERSONAHUB_KAFKA_PORT [19092]  PERSONAHUB_KAFKA_CONTROLLER_PORT [19093]
 #   PERSONAHUB_REGISTRY_PORT [18081]  PERSONAHUB_PROMETHEUS_PORT [19090]
-#   PERSONAHUB_PROMETHEUS_CONFIG [generated $STACK_DIR/prometheus/prometheus.yml]
+#   PERSONAHUB_PROMETHEUS_CONFIG [deploy/prometheus/prometheus.local.yml]
 #   PERSONAHUB_KAFKA_HEAP [768m]  PERSONAHUB_REGISTRY_HEAP [512m]
 #   PERSONAHUB_KAFKA_AUTO_CREATE [true]         broker auto.create.topics.enable
 #   PERSONAHUB_STACK_TIMEOUT [120]
@@ -247,7 +247,9 @@ start_prometheus() {
   [[ -n "$bin" ]] || die "prometheus is not installed: apt-get install -y prometheus"
   port_open "$PROMETHEUS_PORT" && die "port $PROMETHEUS_PORT is taken by a process this stack did not start"
   local dir="$STACK_DIR/prometheus"; mkdir -p "$dir/logs" "$dir/data"
+  # Default: the project's local scrape config (personahub processes on 9464.., the simulator, alert rules).
   local cfg="${PERSONAHUB_PROMETHEUS_CONFIG:-}"
+  [[ -z "$cfg" && -f "$REPO/deploy/prometheus/prometheus.local.yml" ]] && cfg="$REPO/deploy/prometheus/prometheus.local.yml"
   if [[ -z "$cfg" ]]; then cfg="$dir/prometheus.yml"; write_prometheus_default_config "$cfg"; fi
   [[ -f "$cfg" ]] || die "PERSONAHUB_PROMETHEUS_CONFIG=$cfg does not exist"
   log "prometheus: starting on 127.0.0.1:$PROMETHEUS_PORT with $cfg"

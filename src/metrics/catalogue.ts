@@ -176,6 +176,75 @@ export function createMetrics(registry: Registry = new Registry()) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** What the simulator counts, read at scrape time (cheap: no arrival-log scan). */
+export interface SimulatorCounters {
+  requests: Record<string, number>;
+  faults: Record<string, number>;
+  answered: number;
+  inFlight: number;
+  usage: { promptTokens: number; completionTokens: number };
+}
+
+/**
+ * Metrics of `personahub sim`, the OpenAI-compatible SIMULATOR (never a model). Values are read from the
+ * simulator's own counters when Prometheus scrapes, so the hot path does no metric work.
+ */
+export function createSimulatorMetrics(registry: Registry, read: () => SimulatorCounters) {
+  const r = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'personahub_sim_requests_total',
+      help: 'Requests the simulator received, by route kind (chat|embeddings|models|other)',
+      labelNames: ['kind'] as const,
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [kind, n] of Object.entries(read().requests)) if (kind !== 'total') this.inc({ kind }, n);
+      },
+    }),
+    faults: new Counter({
+      name: 'personahub_sim_faults_injected_total',
+      help: 'Faults the simulator injected on purpose, by kind',
+      labelNames: ['kind'] as const,
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [kind, n] of Object.entries(read().faults)) this.inc({ kind }, n);
+      },
+    }),
+    answered: new Counter({
+      name: 'personahub_sim_answered_total',
+      help: 'Requests the simulator answered successfully',
+      registers: r,
+      collect() {
+        this.reset();
+        this.inc(read().answered);
+      },
+    }),
+    tokens: new Counter({
+      name: 'personahub_sim_tokens_total',
+      help: 'Usage the simulator reported, by direction (input|output)',
+      labelNames: ['direction'] as const,
+      registers: r,
+      collect() {
+        this.reset();
+        const u = read().usage;
+        this.inc({ direction: 'input' }, u.promptTokens);
+        this.inc({ direction: 'output' }, u.completionTokens);
+      },
+    }),
+    inFlight: new Gauge({
+      name: 'personahub_sim_in_flight_requests',
+      help: 'Requests open in the simulator',
+      registers: r,
+      collect() {
+        this.set(read().inFlight);
+      },
+    }),
+  };
+}
+
 /**
  * prom-client exports a label-less gauge as 0 until it is set; for a gauge whose absence means "not configured"
  * (the budget), 0 would read as "exhausted" and fire PersonahubBudgetExhausted. Remove the initial sample.

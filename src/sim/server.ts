@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { createSimulatorMetrics } from '../metrics/catalogue.js';
 import { chatContent, malformed, replyModel, type ChatRequestBody } from './chat.js';
 import { embedText, toBase64 } from './embeddings.js';
 import { FaultOptions, SimOptions, type LatencyOptions, type SimOptionsInput } from './options.js';
@@ -94,6 +96,7 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     opts.faults = FaultOptions.parse({ ...opts.faults, ...f });
   };
   const stats = new SimStats(opts.maxArrivals);
+  const metrics = createSimulatorMetrics(new Registry(), () => stats.counters());
   const faultRand = seededRandom(opts.seed);
   const latencyRand = seededRandom(opts.seed ^ 0x5eed);
   const held = new Set<NodeJS.Timeout>();
@@ -274,6 +277,11 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
         case 'POST /_sim/reset':
           stats.reset();
           return send(res, 200, { reset: true });
+        case 'GET /metrics': {
+          const text = await metrics.registry.metrics();
+          res.writeHead(200, { 'content-type': metrics.registry.contentType, [SIMULATOR_HEADER]: '1' });
+          return void res.end(text);
+        }
         case 'GET /healthz':
           return send(res, 200, { ok: true, simulator: true });
         default:

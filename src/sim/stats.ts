@@ -1,3 +1,4 @@
+import type { SimulatorCounters } from '../metrics/catalogue.js';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -121,6 +122,11 @@ export class SimStats {
       this.usage.promptTokens += usage.promptTokens;
       this.usage.completionTokens += usage.completionTokens;
     }
+  }
+
+  /** Plain counters for /metrics: O(1), unlike snapshot(). */
+  counters(): SimulatorCounters {
+    return { requests: { ...this.requests }, faults: { ...this.faults }, answered: this.ok, inFlight: this.inFlight, usage: { ...this.usage } };
   }
 
   snapshot(windowMs = 60_000): SimStatsSnapshot {

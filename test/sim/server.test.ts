@@ -34,6 +34,19 @@ describe('simulator HTTP surface', () => {
     expect(sim.stats().inFlight).toBe(0);
   });
 
+  it('serves Prometheus metrics at /metrics that match its own counters', async () => {
+    sim = await startSimulator({ port: 0 });
+    for (const word of ['tides', 'harbours']) await post('/chat/completions', { messages: [{ role: 'user', content: word }] });
+    const res = await fetch(`http://127.0.0.1:${sim.port}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const stats = sim.stats();
+    expect(text).toMatch(/personahub_sim_requests_total\{kind="chat"\} 2\b/);
+    expect(text).toMatch(/personahub_sim_answered_total 2\b/);
+    expect(text).toContain(`personahub_sim_tokens_total{direction="output"} ${stats.usage.completionTokens}`);
+    expect(text).toMatch(/personahub_sim_in_flight_requests 0\b/);
+  });
+
   it('fault decisions are seeded: the same seed gives the same sequence of statuses', async () => {
     const run = async () => {
       const s = await startSimulator({ port: 0, seed: 42, faults: { rateLimited: 0.3, serverError: 0.2 } });

@@ -8,7 +8,7 @@ import { dataflowBench } from './dataflow.js';
 /**
  * Every benchmark `personahub bench` knows, in run order. To add one: export a `Benchmark` from bench/<name>.ts
  * (its `run()` returns figures; the harness records them in bench/results/latest.json and regenerates the table
- * in docs/benchmarks.md) and list it here.
+ * in README.md) and list it here.
  */
 export const BENCHMARKS: Benchmark[] = [runtimeConcurrency, llmThroughput, llmLimiterCompare, dataflowBench, dedupBench];
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TABLE_END, TABLE_START, readResults, recordResults, renderTable, writeTable } from '../../bench/results.js';
+import { TABLE_END, TABLE_FILE, TABLE_START, readResults, recordResults, renderTable, writeTable } from '../../bench/results.js';
 
 const r = (name: string, value: number) => ({ name, value, unit: 'records/s', conditions: 'c | d', at: '2026-11-25T00:00:00.000Z' });
 
@@ -27,5 +27,13 @@ describe('bench results', () => {
 
   it('renderTable formats small values with precision', () => {
     expect(renderTable([r('y', 0.01234)])).toContain('| y | 0.0123 |');
+  });
+
+  it('the README table is the one generated from bench/results/latest.json (no hand edits, no drift)', () => {
+    const readme = readFileSync(TABLE_FILE, 'utf8');
+    const start = readme.indexOf(TABLE_START);
+    const end = readme.indexOf(TABLE_END);
+    expect(start).toBeGreaterThan(0);
+    expect(readme.slice(start + TABLE_START.length, end).trim()).toBe(renderTable(readResults()).trim());
   });
 });

@@ -3,13 +3,13 @@ import { fatal } from '../../errors.js';
 
 /**
  * `personahub bench [names...]`: run benchmarks (all by default), merge their figures into
- * bench/results/latest.json (same-name entries replaced) and regenerate the table in docs/benchmarks.md.
+ * bench/results/latest.json (same-name entries replaced) and regenerate the table in README.md.
  * Benchmarks live in bench/ and are listed in bench/index.ts.
  */
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('Run benchmarks, record figures in bench/results/latest.json, regenerate docs/benchmarks.md')
+    .description('Run benchmarks, record figures in bench/results/latest.json, regenerate the README table')
     .argument('[names...]', 'benchmarks to run (default: all)')
     .option('--list', 'list benchmarks and exit')
     .option('--table-only', 'only regenerate the table from bench/results/latest.json')

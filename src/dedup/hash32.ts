@@ -46,17 +46,8 @@ export function murmur32(s: string, seed: number): number {
 export const SEED_HI = 0x9747b28c;
 export const SEED_LO = 0x5bd1e995;
 
-/** Deterministic 32-bit PRNG (mulberry32) for permutation constants and hyperplanes. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic 32-bit PRNG for permutation constants and hyperplanes (shared with the simulator). */
+export { mulberry32 } from '../util/prng.js';
 
 /** Combine a run of 32-bit values into one 32-bit key (order-sensitive). */
 export function hashU32s(values: ArrayLike<number>, start: number, end: number, seed: number): number {

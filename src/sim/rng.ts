@@ -1,3 +1,4 @@
+import { mulberry32 } from '../util/prng.js';
 /**
  * Small deterministic helpers for the simulator: a 32-bit string hash and a seeded PRNG. Everything the simulator
  * decides (content, latency, faults) comes from these, so the same seed and inputs give the same behaviour.
@@ -18,17 +19,8 @@ export function hash32(s: string, seed = 0): number {
   return h >>> 0;
 }
 
-/** mulberry32: a fast seeded PRNG with a 2^32 period, plenty for latency and fault draws. Returns [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG for latency and fault draws (mulberry32, period 2^32, plenty here). Returns [0, 1). */
+export const seededRandom = mulberry32;
 
 /** A standard normal draw from two uniform draws (Box–Muller). */
 export function normal(rand: () => number): number {

@@ -87,10 +87,25 @@ export class StageRunner {
       physical: (t) => prefix + t,
       dlqTopic: dlqTopic(this.inputTopic, stage.name),
     };
+    this.primeCounters();
     this.readyP = new Promise((res, rej) => ((this.resolveReady = res), (this.rejectReady = rej)));
     this.readyP.catch(() => undefined);
     this.doneP = new Promise((res, rej) => ((this.resolveDone = res), (this.rejectDone = rej)));
     this.doneP.catch(() => undefined);
+  }
+
+  /**
+   * Export this stage's known label sets at 0 from the start. A labelled counter otherwise appears only at its
+   * first increment, and Prometheus' rate()/increase() cannot see that first step: a short run would show its
+   * first dead letters or outputs as 0/s.
+   */
+  private primeCounters(): void {
+    const stage = this.stage.name;
+    this.metrics.recordsIn.inc({ stage, topic: this.stage.input.topic }, 0);
+    for (const topic of Object.keys(this.stage.outputs)) this.metrics.recordsOut.inc({ stage, topic }, 0);
+    this.metrics.recordsFiltered.inc({ stage, reason: 'stage' }, 0);
+    for (const code of ['decode_failed', 'schema_invalid'] as const) this.metrics.recordsDeadLettered.inc({ stage, code }, 0);
+    this.metrics.transactions.inc({ stage, outcome: 'committed' }, 0);
   }
 
   private get eos(): boolean {

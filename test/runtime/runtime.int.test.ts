@@ -71,8 +71,9 @@ describe('runtime on the real broker', () => {
     expect(badBytes.value.toString()).toBe('not json {'); // original bytes
     expect(badBytes.headers[DLQ_HEADERS.stage]).toBe(t.name);
     expect(badBytes.headers[DLQ_HEADERS.sourceTopic]).toBe(t.input);
-    const metrics = await deps.metrics.registry.getSingleMetricAsString('personahub_records_dead_lettered_total');
-    expect(metrics).toContain('code="decode_failed"');
+    const dead = (await deps.metrics.recordsDeadLettered.get()).values;
+    const byCode = Object.fromEntries(dead.filter((v) => v.labels.stage === t.name).map((v) => [v.labels.code, v.value]));
+    expect(byCode).toEqual({ decode_failed: 1, schema_invalid: 1, input_rejected: 1 });
   });
 
   it('out-of-order completion: the committed offset never passes an incomplete record', async () => {

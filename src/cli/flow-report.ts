@@ -64,5 +64,6 @@ export function formatSummary(s: FlowSnapshot, c: SummaryContext): string {
   const p = c.prefix ? ` --prefix ${c.prefix}` : '';
   lines.push('', `look at the results: personahub tail synth.math${p} --from-beginning -n 2   |   ` +
     `personahub export --topic synth.tool${p} --format jsonl --out tool.jsonl`);
+  if (c.prefix) lines.push(`clean up this run's topics later: personahub topics delete --prefix ${c.prefix} --yes`);
   return lines.join('\n');
 }

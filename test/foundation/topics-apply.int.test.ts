@@ -36,6 +36,33 @@ describe('topics apply against the real broker', () => {
     expect((await admin.listTopics()).filter((t) => t.startsWith(prefix))).toEqual([]);
   });
 
+  it('`topics delete --prefix` removes exactly that run\'s topics, only with --yes; it refuses an empty prefix', async () => {
+    const prefix = fresh('del');
+    const other = fresh('keep');
+    for (const p of [prefix, other]) {
+      const topics = topicsFor({ prefix: p });
+      await applyTopicPlan(admin, await planTopics(admin, topics));
+      await waitForTopics(admin, topics);
+    }
+    const count = topicsFor({ prefix }).length;
+    const mine = async (p: string) => (await admin.listTopics()).filter((t) => t.startsWith(p)).length;
+
+    const noYes = await run(process.execPath, [BIN, 'topics', 'delete', '--prefix', prefix], { timeout: 120_000 });
+    expect(noYes.stdout).toContain(`plan: ${count} topic(s)`);
+    expect(noYes.stdout).toContain('nothing deleted');
+    expect(await mine(prefix)).toBe(count);
+
+    const empty = await run(process.execPath, [BIN, 'topics', 'delete', '--prefix', ' ', '--yes'], { timeout: 120_000 }).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in empty && empty.code).not.toBe(0);
+
+    const yes = await run(process.execPath, [BIN, 'topics', 'delete', '--prefix', prefix, '--yes'], { timeout: 120_000 });
+    expect(yes.stdout).toContain('deleted');
+    const deadline = Date.now() + 60_000;
+    while ((await mine(prefix)) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await mine(prefix)).toBe(0);
+    expect(await mine(other)).toBe(topicsFor({ prefix: other }).length); // another run's topics untouched
+  });
+
   it('creates everything once; applied twice is a no-op', async () => {
     const prefix = fresh('twice');
     const topics = topicsFor({ prefix });

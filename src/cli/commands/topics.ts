@@ -8,6 +8,9 @@ import { applyTopicPlan, formatTopicPlan, planStatus, planTopics, waitForTopics 
  * `personahub topics list`: the topics of topics/ (no broker needed).
  * `personahub topics apply [--dry-run]`: print the plan against the configured cluster, then execute it
  * (create missing, raise partitions, align managed configs; never deletes). Applying twice is a no-op.
+ * `personahub topics delete --prefix P --yes`: remove the design's topics under a prefix (the leftovers of
+ * `npm start`'s fresh runs or of tests) and their consumer groups. It refuses to run without a prefix, so the
+ * production topics can never be deleted by this command.
  */
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -17,6 +20,7 @@ const positiveInt = (v: string) => {
 
 interface TopicsCliOptions {
   prefix?: string;
+  yes?: boolean;
   replicationFactor?: number;
   dryRun?: boolean;
   config?: string;
@@ -60,6 +64,38 @@ export function register(program: Command): void {
         await applyTopicPlan(admin, plan);
         await waitForTopics(admin, wanted);
         process.stdout.write('applied\n');
+      } finally {
+        await admin.disconnect();
+      }
+    });
+
+  topics
+    .command('delete')
+    .description('Delete the topics (and consumer groups) of one prefixed run, e.g. an `npm start --fresh` run; needs --prefix')
+    .requiredOption('--prefix <prefix>', 'the run prefix, e.g. run-20261125T041943-0d4b. (required: unprefixed topics are never deleted)')
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .option('--yes', 'really delete (without it, behaves like --dry-run)')
+    .action(async (_o: TopicsCliOptions, cmd: Command) => {
+      const o = cmd.optsWithGlobals<TopicsCliOptions>();
+      const prefix = o.prefix ?? '';
+      if (prefix.trim() === '') throw new InvalidArgumentError('--prefix must not be empty');
+      const config = loadConfig(o.config);
+      const admin = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-topics` }).admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const doomed = topicsFor({ prefix }).map((t) => t.name).filter((n) => existing.has(n));
+        const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+        for (const t of doomed) process.stdout.write(`delete topic  ${t}\n`);
+        for (const g of groups) process.stdout.write(`delete group  ${g}\n`);
+        process.stdout.write(`plan: ${doomed.length} topic(s), ${groups.length} group(s) under prefix "${prefix}"\n`);
+        if (o.dryRun || !o.yes) {
+          if (!o.dryRun) process.stdout.write('nothing deleted: add --yes to delete\n');
+          return;
+        }
+        if (groups.length > 0) await admin.deleteGroups(groups);
+        if (doomed.length > 0) await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
+        process.stdout.write('deleted\n');
       } finally {
         await admin.disconnect();
       }

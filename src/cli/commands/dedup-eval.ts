@@ -9,7 +9,7 @@ const BEGIN = '<!-- dedup-eval:begin -->';
 const END = '<!-- dedup-eval:end -->';
 
 /**
- * `personahub dedup-eval [--write docs/dedup.md] [--export bench/data]`: precision/recall of every filter on the
+ * `personahub dedup-eval [--write README.md] [--export bench/data]`: precision/recall of every filter on the
  * seeded persona and document sets (word-Jaccard ground truth), printed as Markdown; with --write the table
  * replaces the block between the dedup-eval markers of that file.
  */

@@ -3,7 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { personaId, words } from '../../src/dedup/normalize.js';
 import { generatePersonaSet } from '../../src/dedup/eval/personas.js';
 import { DEDUP_STREAM_TOPICS as T } from '../../src/dedup/stream/specs.js';
-import { produce, testKafka, uniq, waitFor } from '../runtime/helpers.js';
+import { produce, connectBroker, uniq, waitFor } from '../runtime/helpers.js';
 import { readPartitionToEnd } from '../../src/dedup/stream/changelog-restore.js';
 import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChild, type DedupChild } from './stream-helpers.js';
 
@@ -18,11 +18,7 @@ describe('streaming dedup under SIGKILL', () => {
   let admin: Admin;
   const children: DedupChild[] = [];
   const prefixes: string[] = [];
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
+  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
   afterAll(async () => {
     for (const c of children) c.proc.kill('SIGKILL');
     await Promise.all(children.map((c) => c.exited));

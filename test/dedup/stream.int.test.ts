@@ -4,7 +4,7 @@ import { personaId } from '../../src/dedup/normalize.js';
 import { wordJaccard } from '../../src/dedup/minhash.js';
 import { generatePersonaSet } from '../../src/dedup/eval/personas.js';
 import { DEDUP_STREAM_TOPICS as T } from '../../src/dedup/stream/specs.js';
-import { produce, readAll, testKafka, uniq, waitFor } from '../runtime/helpers.js';
+import { produce, readAll, connectBroker, uniq, waitFor } from '../runtime/helpers.js';
 import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChild, type DedupChild } from './stream-helpers.js';
 
 /**
@@ -40,11 +40,7 @@ describe('streaming persona dedup on the real broker', () => {
   let admin: Admin;
   const children: DedupChild[] = [];
   const prefixes: string[] = [];
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
+  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
   afterAll(async () => {
     for (const c of children) c.proc.kill('SIGKILL');
     await Promise.all(children.map((c) => c.exited));

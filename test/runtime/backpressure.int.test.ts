@@ -3,17 +3,13 @@ import type { Admin, Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { dlqTopic } from '../../src/contracts/dlq.js';
 import { startStage, type Stage } from '../../src/runtime/index.js';
-import { NumberRecord, committedOffset, createTopics, produce, testConfig, testDeps, testKafka, uniq, waitFor } from './helpers.js';
+import { NumberRecord, committedOffset, createTopics, produce, testConfig, testDeps, connectBroker, uniq, waitFor } from './helpers.js';
 
 /** Backpressure: the input pauses at maxInFlight / maxBufferedOutputs and resumes below them. */
 describe('backpressure', () => {
   let kafka: Kafka;
   let admin: Admin;
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
+  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
   afterAll(() => admin.disconnect());
 
   async function run(opts: { maxInFlight: number; maxBufferedOutputs: number; blocked: (n: number) => boolean }) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { dlqTopic } from '../../src/contracts/dlq.js';
 import { spawnSlowStage } from './child.js';
-import { committedOffset, createTopics, produce, readAll, testKafka, uniq, waitFor } from './helpers.js';
+import { committedOffset, createTopics, produce, readAll, connectBroker, uniq, waitFor } from './helpers.js';
 
 /**
  * Crash test: a child process runs a stage with a slow fake stage function (100-400 ms per record, 32 in flight);
@@ -16,11 +16,7 @@ const PARTITIONS = 3;
 describe('crash test: SIGKILL while input flows', () => {
   let kafka: Kafka;
   let admin: Admin;
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
+  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
   afterAll(() => admin.disconnect());
 
   it('every input produces exactly one output (read_committed)', async () => {

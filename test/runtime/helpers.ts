@@ -22,6 +22,14 @@ export function testKafka(config: Config = testConfig()): Kafka {
   return createKafka(config.kafka, { logger: createLogger('kafkajs-test', 'error') });
 }
 
+/** A kafkajs client and a connected admin, for a describe block's beforeAll (disconnect the admin in afterAll). */
+export async function connectBroker(): Promise<{ kafka: Kafka; admin: Admin }> {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  return { kafka, admin };
+}
+
 export function testDeps(config: Config, extra: Partial<RuntimeDeps> = {}): RuntimeDeps & { metrics: Metrics } {
   return {
     config,

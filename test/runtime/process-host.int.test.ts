@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { dlqTopic } from '../../src/contracts/dlq.js';
 import { fatal } from '../../src/errors.js';
 import { runStages, type Stage } from '../../src/runtime/index.js';
-import { NumberRecord, createTopics, produce, testConfig, testDeps, testKafka, uniq, waitFor } from './helpers.js';
+import { NumberRecord, createTopics, produce, testConfig, testDeps, connectBroker, testKafka, uniq, waitFor } from './helpers.js';
 
 const echo = (name: string, failOn?: number): Stage<{ n: number }> => ({
   name,
@@ -20,11 +20,7 @@ const echo = (name: string, failOn?: number): Stage<{ n: number }> => ({
 describe('runStages: several stages, one HTTP server', () => {
   let kafka: Kafka;
   let admin: Admin;
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
+  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
   afterAll(() => admin.disconnect());
 
   it('/healthz, /readyz (all stages assigned), /metrics with per-stage series', async () => {

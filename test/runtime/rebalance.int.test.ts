@@ -3,17 +3,13 @@ import type { Admin, Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { dlqTopic } from '../../src/contracts/dlq.js';
 import { startStage, type Stage } from '../../src/runtime/index.js';
-import { NumberRecord, committedOffset, createTopics, produce, readAll, testConfig, testDeps, testKafka, uniq, waitFor } from './helpers.js';
+import { NumberRecord, committedOffset, createTopics, produce, readAll, testConfig, testDeps, connectBroker, uniq, waitFor } from './helpers.js';
 
 /** Revocation mid-flight: a second instance joins while the first has records in flight on every partition. */
 describe('rebalance', () => {
   let kafka: Kafka;
   let admin: Admin;
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
+  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
   afterAll(() => admin.disconnect());
 
   it('work of revoked partitions is dropped, re-done by the new owner, published exactly once', async () => {

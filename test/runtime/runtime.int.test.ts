@@ -5,7 +5,7 @@ import { poison } from '../../src/errors.js';
 import { DLQ_HEADERS, dlqTopic } from '../../src/contracts/dlq.js';
 import { startStage, type Stage } from '../../src/runtime/index.js';
 import { createProducer } from '../../src/kafka/client.js';
-import { NumberRecord, committedOffset, createTopics, produce, readAll, testConfig, testDeps, testKafka, uniq, waitFor } from './helpers.js';
+import { NumberRecord, committedOffset, createTopics, produce, readAll, testConfig, testDeps, connectBroker, uniq, waitFor } from './helpers.js';
 
 const Out = z.object({ n: z.number().int(), doubled: z.number().int() });
 
@@ -28,11 +28,7 @@ function doubler(name: string, opts: { delay?: (n: number) => number; poisonAt?:
 describe('runtime on the real broker', () => {
   let kafka: Kafka;
   let admin: Admin;
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
+  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
   afterAll(async () => {
     await admin.disconnect();
   });

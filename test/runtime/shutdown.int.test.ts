@@ -2,16 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { dlqTopic } from '../../src/contracts/dlq.js';
 import { spawnSlowStage } from './child.js';
-import { committedOffset, createTopics, produce, readAll, testKafka, uniq, waitFor } from './helpers.js';
+import { committedOffset, createTopics, produce, readAll, connectBroker, uniq, waitFor } from './helpers.js';
 
 describe('SIGTERM', () => {
   let kafka: Kafka;
   let admin: Admin;
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
+  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
   afterAll(() => admin.disconnect());
 
   it('drains in-flight work, commits it, and exits 0', async () => {

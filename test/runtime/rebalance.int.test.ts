@@ -20,6 +20,10 @@ describe('rebalance', () => {
     await produce(kafka, input, Array.from({ length: total }, (_, n) => ({ key: String(n), value: JSON.stringify({ n }) })));
     const processedBy: Record<string, number> = {};
     const aborted: Record<string, number> = {};
+    // After its first 30 records, `a` holds every other record in flight until it has seen a revocation: so when
+    // `b` joins, `a` certainly has work in flight on the partitions it loses, whatever the machine's speed.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const stage = (who: string): Stage<{ n: number }> => ({
       name: 'slow',
       input: { topic: 'in', schema: NumberRecord },
@@ -27,6 +31,9 @@ describe('rebalance', () => {
       ordering: 'unordered',
       async process(rec, ctx) {
         await new Promise((r) => setTimeout(r, 100 + (rec.n % 7) * 40));
+        if (who === 'a' && (processedBy.a ?? 0) >= 30) {
+          await Promise.race([gate, new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }))]);
+        }
         if (ctx.signal.aborted) {
           aborted[who] = (aborted[who] ?? 0) + 1;
           return [];
@@ -35,13 +42,16 @@ describe('rebalance', () => {
         return [{ topic: 'out', key: String(rec.n), value: { n: rec.n, by: who } }];
       },
     });
-    const config = testConfig({ maxInFlight: 24, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 });
+    // every record may be in flight at once, so `a` holds records of all four partitions
+    const config = testConfig({ maxInFlight: total, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 });
     const depsA = testDeps(config, { topicPrefix: prefix });
     const a = await startStage(stage('a'), depsA);
     await a.ready;
-    await waitFor('a has work in flight', async () => (processedBy.a ?? 0) >= 30);
+    await waitFor('a has processed some and holds the rest in flight', async () => (processedBy.a ?? 0) >= 30);
     const b = await startStage(stage('b'), testDeps(config, { topicPrefix: prefix }));
     await b.ready;
+    await waitFor('a aborted the work of the partitions it lost', () => (aborted.a ?? 0) > 0, 120_000);
+    release();
     const ends = await admin.fetchTopicOffsets(input);
     await waitFor('everything committed', async () => {
       for (const e of ends) if ((await committedOffset(admin, a.groupId, input, e.partition)) < Number(e.high)) return false;

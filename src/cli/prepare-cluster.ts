@@ -16,9 +16,14 @@ import { registerValueSubjects } from '../registry/subjects.js';
  */
 export const STACK_SCRIPT = fileURLToPath(new URL('../../deploy/local/stack.sh', import.meta.url));
 
-/** True when Kafka is configured at the local stack's default address (so `up` may start the stack). */
-export const usesLocalStack = (config: Config) =>
-  config.kafka.brokers.length === 1 && config.kafka.brokers[0] === `127.0.0.1:${LOCAL_DEFAULTS.kafkaPort}`;
+/**
+ * True when Kafka is configured at the local stack's address (so `up` may start the stack): 127.0.0.1 or localhost
+ * on the port stack.sh uses, PERSONAHUB_KAFKA_PORT or its default.
+ */
+export const usesLocalStack = (config: Config, env: NodeJS.ProcessEnv = process.env) => {
+  const port = env.PERSONAHUB_KAFKA_PORT || String(LOCAL_DEFAULTS.kafkaPort);
+  return config.kafka.brokers.length === 1 && [`127.0.0.1:${port}`, `localhost:${port}`].includes(config.kafka.brokers[0]!);
+};
 
 /** Start the local stack if `stack.sh status` says it is not (fully) up. Output goes to stderr. */
 export function ensureLocalStack(log: (line: string) => void): void {

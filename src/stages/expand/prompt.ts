@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChatMessage } from '../../llm/types.js';
 import type { ExpandConfig } from './spec.js';
+import { fenceFor, fenced } from '../fence.js';
 
 /**
  * Persona-to-Persona prompt: given one persona, name people with a close working or personal relationship to it.
@@ -20,8 +21,9 @@ export const expandReplySchema = z.object({
     .min(1),
 });
 
-export const PERSONA_BEGIN = '<<<PERSONA';
-export const PERSONA_END = 'PERSONA>>>';
+const PERSONA_FENCE = fenceFor('PERSONA');
+export const PERSONA_BEGIN = PERSONA_FENCE.begin;
+export const PERSONA_END = PERSONA_FENCE.end;
 
 export function expandMessages(cfg: ExpandConfig, persona: string, count: number): ChatMessage[] {
   const system = [
@@ -36,6 +38,6 @@ export function expandMessages(cfg: ExpandConfig, persona: string, count: number
   ].join('\n');
   return [
     { role: 'system', content: system },
-    { role: 'user', content: `${PERSONA_BEGIN}\n${persona}\n${PERSONA_END}` },
+    { role: 'user', content: fenced(PERSONA_FENCE, persona) },
   ];
 }

@@ -4,6 +4,7 @@ import type { ScenarioName } from '../../contracts/scenarios.js';
 import { SCENARIO_TABLE, type ScenarioSpec } from './scenarios.js';
 import { renderTemplate, templateParams, type TemplateParams } from './template.js';
 import type { ScenarioConfig } from './spec.js';
+import { fenceFor, fenced } from '../fence.js';
 
 /**
  * Builds the synthesis prompt of a scenario row in one of three modes:
@@ -15,12 +16,13 @@ import type { ScenarioConfig } from './spec.js';
  * came from the web through an LLM) and is the one and only user turn. (A single user turn also keeps the
  * simulator, which derives its reply from the user text before any assistant turn, meaningful.)
  */
-export const PERSONA_BEGIN = '<<<PERSONA';
-export const PERSONA_END = 'PERSONA>>>';
+const PERSONA_FENCE = fenceFor('PERSONA');
+export const PERSONA_BEGIN = PERSONA_FENCE.begin;
+export const PERSONA_END = PERSONA_FENCE.end;
 
 const personaTurn = (persona: string): ChatMessage => ({
   role: 'user',
-  content: `${PERSONA_BEGIN}\n${persona}\n${PERSONA_END}`,
+  content: fenced(PERSONA_FENCE, persona),
 });
 
 /** Template parameters of a scenario after config overrides; rejects names its template does not use. */

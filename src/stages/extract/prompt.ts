@@ -8,7 +8,7 @@ import { fenceFor, fenced } from '../fence.js';
  * fenced by markers, in the user message only. Bump `EXTRACT_PROMPT.version` whenever the wording changes: it is
  * recorded in every persona's provenance.
  */
-export const EXTRACT_PROMPT = { id: 'extract.text-to-persona', version: '1' } as const;
+export const EXTRACT_PROMPT = { id: 'extract.text-to-persona', version: '2' } as const; // 2: URL inside the fence
 
 const PERSPECTIVE_QUESTIONS: Record<ExtractPerspective, string> = {
   read: 'who would seek out and read this text',

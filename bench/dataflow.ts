@@ -24,8 +24,8 @@ interface Case {
   latencyMs: number;
 }
 const CASES: Case[] = [
-  { label: 'default', commitIntervalMs: 500, latencyMs: 0 },
-  { label: 'commit-100ms', commitIntervalMs: 100, latencyMs: 0 },
+  { label: 'default', commitIntervalMs: 100, latencyMs: 0 },
+  { label: 'commit-500ms', commitIntervalMs: 500, latencyMs: 0 },
   { label: 'llm-300ms', commitIntervalMs: 100, latencyMs: 300 },
 ];
 

@@ -8,7 +8,8 @@ export const RuntimeConfig = z
     maxInFlight: z.number().int().positive().default(64).describe('Records handed to a stage and not yet completed, per stage instance (the input pauses at this bound)'),
     maxBufferedOutputs: z.number().int().positive().default(1000)
       .describe('Completed outputs waiting for the contiguous watermark; partitions pause at this bound'),
-    commitIntervalMs: z.number().int().positive().default(500).describe('How often completed work is committed (transaction per round)'),
+    commitIntervalMs: z.number().int().positive().default(100)
+      .describe('How often completed work is committed (one transaction per partition with new work). Every dataflow hop waits for a commit: 100 ms drains the sample 3x faster than 500 ms (README benchmarks); raise it to trade latency for fewer transactions'),
     retry: z
       .object({
         maxAttempts: z.number().int().min(1).default(5),
@@ -27,7 +28,7 @@ export const RuntimeConfig = z
     delivery: 'exactly-once',
     maxInFlight: 64,
     maxBufferedOutputs: 1000,
-    commitIntervalMs: 500,
+    commitIntervalMs: 100,
     retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 30_000 },
     shutdownTimeoutMs: 30_000,
     sessionTimeoutMs: 30_000,

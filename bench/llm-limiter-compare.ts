@@ -8,16 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { EndpointLimiter } from '../src/llm/limiter.js';
 import type { Benchmark } from './types.js';
+import { maxInWindow } from '../src/util/window.js';
 
-function maxInWindow(ts: number[], w: number): number {
-  const a = [...ts].sort((x, y) => x - y);
-  let best = 0;
-  for (let i = 0, j = 0; j < a.length; j++) {
-    while (a[j]! - a[i]! >= w) i++;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}
 
 export async function compareLimiters(perWindow = 50, windowMs = 500, jobs = 300): Promise<Record<string, { maxInSlidingWindow: number; limit: number; seconds: number }>> {
   const out: Record<string, { maxInSlidingWindow: number; limit: number; seconds: number }> = {};

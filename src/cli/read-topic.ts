@@ -1,3 +1,4 @@
+import type { RecordMeta } from '../runtime/stage.js';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Codec } from '../runtime/codec.js';
@@ -12,13 +13,7 @@ import type { Codec } from '../runtime/codec.js';
  * are never delivered as messages, so progress is followed through kafkajs' END_BATCH_PROCESS event, which also
  * fires for batches that held only markers.
  */
-export interface TopicRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  timestamp: string;
-  headers: Record<string, string>;
+export interface TopicRecord extends RecordMeta {
   /** Decoded value, or undefined when it did not decode (see `error`). */
   value: unknown;
   raw: Buffer | null;

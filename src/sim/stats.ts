@@ -1,3 +1,4 @@
+import { maxInWindow } from '../util/window.js';
 import type { SimulatorCounters } from '../metrics/catalogue.js';
 import { performance } from 'node:perf_hooks';
 
@@ -130,14 +131,9 @@ export class SimStats {
   }
 
   snapshot(windowMs = 60_000): SimStatsSnapshot {
-    // Bodies finish arriving in a slightly different order than headers: sort before the window scan.
+    // Bodies finish arriving in a slightly different order than headers: sort before scanning.
     const a = [...this.arrivals].sort((x, y) => x - y);
-    let best = 0;
-    // Two pointers over the sorted arrival log: the most arrivals inside any half-open window [t, t + windowMs).
-    for (let i = 0, j = 0; j < a.length; j++) {
-      while (a[j]! - a[i]! >= windowMs) i++;
-      best = Math.max(best, j - i + 1);
-    }
+    const best = maxInWindow(a, windowMs);
     const perMinute: number[] = [];
     for (const t of a) {
       const m = Math.floor(t / 60_000);

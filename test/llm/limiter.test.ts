@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EndpointLimiter, type Permit } from '../../src/llm/limiter.js';
+import { maxInWindow } from '../../src/util/window.js';
 
-/** Max number of timestamps in any half-open window [t, t + w). */
-function maxInWindow(ts: number[], w: number): number {
-  const a = [...ts].sort((x, y) => x - y);
-  let best = 0;
-  for (let i = 0, j = 0; j < a.length; j++) {
-    while (a[j]! - a[i]! >= w) i++;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}
 
 describe('EndpointLimiter', () => {
   it('never has more than maxInFlight open and serves waiters in order', async () => {

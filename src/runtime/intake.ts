@@ -8,12 +8,14 @@ export interface IntakeDeps {
   consumer: ConsumerPort;
   partitions: PartitionManager;
   logger: Logger;
-  /** Records fetched per poll at most. */
-  pollMax: number;
+  /** How many more records may be handed over now (the in-flight bound minus what is in flight). */
+  capacity(): number;
   /** True while in-flight records or buffered outputs are at their bound. */
   overLimit(): boolean;
   /** Hand one record of an active partition to the stage (already begun in its tracker). */
   handOff(state: PartitionState, record: InputRecord): void;
+  /** After a poll's records were handed over (gauges). */
+  onHandedOff(): void;
   /** Pause state changed (metrics). */
   onPauseChange(paused: boolean): void;
   fail(err: PersonahubError): void;
@@ -64,13 +66,15 @@ export class Intake {
   private async run(): Promise<void> {
     while (this.running) {
       this.applyBackpressure();
-      const records = await this.d.consumer.poll(this.paused ? 1 : this.d.pollMax);
+      // Poll at most what may be handed over; while paused, poll anyway (rebalances are served from poll).
+      const records = await this.d.consumer.poll(Math.max(1, this.paused ? 1 : this.d.capacity()));
       for (const r of records) {
         const state = this.d.partitions.get(r.partition);
         // A record of a partition that is initialising or closed: it is re-read after the partition's seek.
         if (!state?.active || !state.tracker!.begin(r.offset)) continue;
         this.d.handOff(state, r);
       }
+      if (records.length > 0) this.d.onHandedOff();
       for (const state of this.d.partitions.active()) {
         if (state.tracker!.incomplete > 0) continue;
         const position = this.d.consumer.position(state.partition);

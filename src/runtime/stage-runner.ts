@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createKafka, type KafkaClient } from '../kafka/client.js';
-import { classify, type PersonahubError } from '../errors.js';
+import { classify, fatal, type PersonahubError } from '../errors.js';
 import { dlqTopic } from '../contracts/dlq.js';
 import type { Metrics } from '../metrics/catalogue.js';
 import { RuntimeConfig } from './config.js';
@@ -20,6 +20,12 @@ import { storeRestorer } from './state-store.js';
 import { sleep } from './backoff.js';
 
 const LAG_INTERVAL_MS = 5_000;
+/**
+ * Rounds that fail for a reason of their own (not a broker outage) this many times in a row stop the stage: a
+ * transaction that can never succeed (an output topic Kafka rejects, missing authorisation) would otherwise redo —
+ * and pay for — the same LLM work forever.
+ */
+const MAX_CONSECUTIVE_FAILED_ROUNDS = 5;
 
 /** Ports the runner talks to Kafka through; tests pass fakes, production builds them on librdkafka. */
 export interface RunnerPorts {
@@ -69,6 +75,7 @@ export class StageRunner {
   private recordsWaiting = 0;
   private commitWaiting = false;
   private everAssigned = false;
+  private failedRounds = 0;
   private resolveReady!: () => void;
   private rejectReady!: (e: unknown) => void;
   private readonly readyP: Promise<void>;
@@ -140,9 +147,10 @@ export class StageRunner {
       consumer: this.ports.consumer,
       partitions: this.partitions,
       logger: this.logger,
-      pollMax: Math.max(1, Math.min(1_000, this.cfg.maxInFlight * 2)),
+      capacity: () => Math.min(this.cfg.maxInFlight - this.scheduler.pending, 1_000),
       overLimit: () => this.overLimit(),
       handOff: (state, record) => this.handOff(state, record),
+      onHandedOff: () => this.metrics.inFlight.set({ stage: stage.name }, this.scheduler.pending),
       onPauseChange: (paused) => this.metrics.pausedPartitions.set({ stage: stage.name }, paused ? this.partitions.size : 0),
       fail: (err) => this.fail(err),
     });
@@ -321,12 +329,17 @@ export class StageRunner {
       const err = classify(e);
       this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'aborted' });
       if (!isRedo(err)) return this.fail(err);
+      const outage = err.cause !== undefined && classify(err.cause).code === 'kafka_retriable';
+      if (!outage && ++this.failedRounds >= MAX_CONSECUTIVE_FAILED_ROUNDS) {
+        return this.fail(fatal('kafka_fatal', `${this.failedRounds} consecutive transactions failed on ${this.inputTopic}: ${err.message}`, { cause: err }));
+      }
       this.logger.warn({ partitions: offsets.map((o) => o.partition), err: err.message }, 'round not committed; partitions restart from their committed offsets');
       this.partitions.reset(rounds.filter((r) => !r.s.closed).map((r) => r.s.partition));
       return;
     } finally {
       this.afterChange();
     }
+    this.failedRounds = 0;
     if (this.commitWaiting) {
       this.commitWaiting = false;
       this.updateReady();

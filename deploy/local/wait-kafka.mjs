@@ -14,7 +14,7 @@ const base = { 'bootstrap.servers': broker, 'client.id': 'personahub-stack-probe
 async function attempt() {
   const kafka = new KafkaJS.Kafka({});
   const admin = kafka.admin({ ...base, kafkaJS: { logger: quiet } });
-  const producer = kafka.producer({ ...base, 'transaction.timeout.ms': 10000, kafkaJS: { transactionalId: 'personahub-stack-probe', idempotent: true, logger: quiet } });
+  const producer = kafka.producer({ ...base, 'transaction.timeout.ms': 30000, kafkaJS: { transactionalId: 'personahub-stack-probe', idempotent: true, logger: quiet } });
   try {
     await admin.connect();
     await admin.listTopics({ timeout: 5000 });

@@ -2,11 +2,14 @@ import type { KafkaConsumer, LibrdKafkaError, Message, Producer } from '@conflue
 import type { Logger } from 'pino';
 import { rdkafka, type KafkaClient, type RdConsumer, type RdProperties } from '../kafka/client.js';
 import { classifyKafkaError } from '../kafka/errors.js';
+import { fatal } from '../errors.js';
 import type { ConsumerPort, InputRecord, PreparedMessage, ProducerPort, RebalanceListener } from './ports.js';
 
 const ERR_ASSIGN = -175; // RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
 const ERR_REVOKE = -174; // RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS
 const OP_TIMEOUT_MS = 30_000;
+/** ERR__UNKNOWN_TOPIC, UNKNOWN_TOPIC_OR_PART, INVALID_TOPIC_EXCEPTION. */
+const TOPIC_ERROR_CODES = new Set([-188, 3, 17]);
 
 export interface ConsumerPortOptions {
   client: KafkaClient;
@@ -265,6 +268,10 @@ export class RdKafkaProducerPort implements ProducerPort {
       try {
         producer.produce(m.topic, m.partition ?? null, m.value, key, Date.now(), undefined, headers);
       } catch (e) {
+        // A topic the cluster does not have (or rejects) is a deployment error, not an outage: the round fails and
+        // counts towards the runner's consecutive-failure limit instead of being retried as a broker hiccup.
+        const code = (e as { code?: number }).code;
+        if (code !== undefined && TOPIC_ERROR_CODES.has(code)) throw fatal('kafka_fatal', `produce to ${m.topic}: ${(e as Error).message}`, { cause: e });
         throw classifyKafkaError(e, `produce to ${m.topic}`);
       }
     }

@@ -41,11 +41,11 @@ const logger = createLogger('dataflow-chaos', process.env.PERSONAHUB_LOG_LEVEL ?
 const prefix = `chaos-df-${randomUUID().slice(0, 8)}.`;
 const say = (s: string) => process.stdout.write(`[chaos] ${s}\n`);
 
-/** Stage processes: which stages each runs. */
+/** Stage processes: which stages each runs (`run dedup` / `run pagefilter` also run their `-bands` half). */
 const GROUPS: string[][] = [
-  ['pagefilter', 'pagefilter-bands'],
+  ['pagefilter'],
   ['extract'],
-  ['dedup', 'dedup-bands'],
+  ['dedup'],
   ['expand'],
   SCENARIOS.slice(0, 3).map((s) => `synthesize-${s}`),
   SCENARIOS.slice(3).map((s) => `synthesize-${s}`),
@@ -84,10 +84,11 @@ function spawnStage(s: Pick<Supervised, 'index' | 'stages' | 'port'>): Supervise
 /** Keep each stage process running: a process that ends by itself is counted and restarted. */
 function supervise(i: number, killedByTest: Set<ChildProcess>): void {
   const current = procs[i]!;
-  void current.exited.then(() => {
+  void current.exited.then(async () => {
     if (!supervising) return;
     const unexpected = !killedByTest.has(current.proc);
     if (unexpected) say(`process ${i} (${current.stages.join(',')}) exited by itself: ${current.stderr.split('\n').slice(-5).join(' | ')}`);
+    if (unexpected) await new Promise((r) => setTimeout(r, 1_000)); // no tight restart loop on a persistent error
     const next = spawnStage(current);
     next.unexpectedExits = current.unexpectedExits + (unexpected ? 1 : 0);
     procs[i] = next;

@@ -49,9 +49,9 @@ export interface InstallReport {
   rebuilt: string[];
 }
 
-/** `npm install <args>` in `dir` without install scripts, then the packages that need one, as described above. */
-export function npmInstall(dir: string, args: string[], timeoutMs = 15 * 60_000): InstallReport {
-  execFileSync('npm', ['install', ...args, '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'pipe', timeout: timeoutMs });
+/** `npm install|ci <args>` in `dir` without install scripts, then the packages that need one, as described above. */
+export function npmInstall(dir: string, args: string[], command: 'install' | 'ci' = 'install', timeoutMs = 15 * 60_000): InstallReport {
+  execFileSync('npm', [command, ...args, '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'pipe', timeout: timeoutMs });
   const mine = new Map(packages(join(ROOT, 'node_modules')).map((p) => [`${p.name}@${p.version}`, p.dir]));
   const report: InstallReport = { reused: [], rebuilt: [] };
   for (const p of packages(join(dir, 'node_modules'))) {

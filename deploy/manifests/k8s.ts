@@ -297,6 +297,8 @@ export function exampleOverlay(): Record<string, unknown> {
   return {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
+    // The base's namespace covers only the base's own resources; the Component's need it here.
+    namespace: NAMESPACE,
     resources: ['../../base'],
     components: ['../../components/prometheus-operator'],
     images: [{ name: IMAGE_NAME, digest: EXAMPLE_DIGEST }],

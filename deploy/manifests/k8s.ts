@@ -211,6 +211,9 @@ export function prometheusOperatorResources(): Record<string, unknown[]> {
       metadata: { name: 'personahub', labels: partOf },
       spec: {
         selector: { matchLabels: partOf },
+        // The alert rules select `up{job="personahub"}`. Without jobLabel the operator names the job
+        // "<namespace>/<podmonitor>", and PersonahubTargetDown could never fire.
+        jobLabel: 'app.kubernetes.io/name',
         // Only containers with a port named `http` (the stage Deployments; the init Job has none) are scraped.
         podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '15s' }],
       },

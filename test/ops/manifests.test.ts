@@ -144,6 +144,10 @@ describe('Kubernetes manifests', () => {
     const podLabels = of('Deployment')[0]!.spec.template.metadata.labels as Record<string, string>;
     expect(Object.entries(pm.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => podLabels[k] === v)).toBe(true);
     expect(of('Deployment')[0]!.spec.template.spec.containers[0].ports[0].name).toBe(pm.spec.podMetricsEndpoints[0].port);
+    // The job the rules name must be the job the operator gives these targets (from the pod label jobLabel names).
+    const jobs = new Set([...JSON.stringify(rulesFile).matchAll(/job=\\"([^"\\]+)\\"/g)].map((m) => m[1]));
+    expect([...jobs]).toEqual(['personahub']);
+    expect(podLabels[pm.spec.jobLabel]).toBe('personahub');
   });
 
   it('one Strimzi KafkaTopic per topic declaration, with the partitions, replication and configs `topics apply` uses', () => {

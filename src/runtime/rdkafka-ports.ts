@@ -49,6 +49,8 @@ export class RdKafkaConsumerPort implements ConsumerPort {
   private stopped = false;
   /** Revocations in progress: poll() waits for none (they settle asynchronously), but stop() does. */
   private readonly revocations = new Set<Promise<void>>();
+  /** The chain that orders rebalance handling (see onRebalance). */
+  private rebalances: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ConsumerPortOptions) {}
 
@@ -92,30 +94,47 @@ export class RdKafkaConsumerPort implements ConsumerPort {
     consumer.subscribe([this.o.topic]);
   }
 
+  /**
+   * Rebalance events are handled strictly in order: an assignment waits until every earlier revocation has been
+   * acknowledged (incremental unassign), or librdkafka refuses it as conflicting (ERR__CONFLICT: seen after a
+   * broker outage, when a lost assignment is followed at once by a new one). Calls into librdkafka never throw
+   * out of this callback: an exception here would end the process.
+   */
   private onRebalance(err: LibrdKafkaError, assignment: Array<{ topic: string; partition: number }>): void {
     const consumer = this.consumer!;
     const partitions = assignment.filter((a) => a.topic === this.o.topic).map((a) => a.partition);
+    const tps = partitions.map((partition) => ({ topic: this.o.topic, partition }));
     if (err.code === ERR_ASSIGN) {
-      consumer.incrementalAssign(assignment);
-      if (partitions.length > 0) consumer.pause(partitions.map((partition) => ({ topic: this.o.topic, partition })));
-      this.listener!.assigned(partitions);
+      this.rebalances = this.rebalances.then(() => {
+        if (!this.guard('incremental assign', () => consumer.incrementalAssign(assignment))) return;
+        if (tps.length > 0) this.guard('pause new partitions', () => consumer.pause(tps));
+        this.listener!.assigned(partitions);
+      });
     } else if (err.code === ERR_REVOKE) {
-      const lost = consumer.assignmentLost();
-      const p = this.listener!.revoking(partitions, lost)
-        .catch((e: unknown) => this.o.logger.warn({ err: String(e) }, 'revocation handler failed'))
-        .finally(() => {
-          this.revocations.delete(p);
-          if (!this.stopped || consumer.isConnected()) {
-            try {
-              consumer.incrementalUnassign(assignment);
-            } catch (e) {
-              this.o.logger.debug({ err: String(e) }, 'incrementalUnassign failed (disconnected?)');
-            }
-          }
-        });
-      this.revocations.add(p);
+      const lost = this.guard('assignment lost?', () => consumer.assignmentLost()) === true;
+      const unassign = () => void this.guard('incremental unassign', () => consumer.incrementalUnassign(assignment));
+      // A lost assignment is no longer ours: give it up at once (nothing may be committed for it anyway; a
+      // transaction of ours still carrying its outputs is fenced by the coordinator), then forget its state.
+      if (lost) unassign();
+      const revoked = this.rebalances.then(() =>
+        this.listener!.revoking(partitions, lost).catch((e: unknown) => this.o.logger.warn({ err: String(e) }, 'revocation handler failed')),
+      );
+      this.rebalances = lost ? revoked : revoked.then(unassign);
+      this.revocations.add(this.rebalances);
+      const settled = this.rebalances;
+      void settled.then(() => this.revocations.delete(settled));
     } else {
       this.o.logger.warn({ code: err.code }, `rebalance error: ${err.message}`);
+    }
+  }
+
+  /** Run a librdkafka call that may throw (disconnected, conflicting state): log instead of throwing. */
+  private guard<T>(what: string, fn: () => T): T | false {
+    try {
+      return fn();
+    } catch (e) {
+      this.o.logger.warn({ err: String(e), code: (e as { code?: number }).code }, `${what} failed`);
+      return false;
     }
   }
 
@@ -134,12 +153,13 @@ export class RdKafkaConsumerPort implements ConsumerPort {
     });
   }
 
+  // pause/resume of a partition that was just taken away throws (not assigned): harmless, it is gone.
   pause(partitions: number[]): void {
-    if (partitions.length > 0) this.consumer!.pause(partitions.map((partition) => ({ topic: this.o.topic, partition })));
+    if (partitions.length > 0) this.guard('pause', () => this.consumer!.pause(partitions.map((partition) => ({ topic: this.o.topic, partition }))));
   }
 
   resume(partitions: number[]): void {
-    if (partitions.length > 0) this.consumer!.resume(partitions.map((partition) => ({ topic: this.o.topic, partition })));
+    if (partitions.length > 0) this.guard('resume', () => this.consumer!.resume(partitions.map((partition) => ({ topic: this.o.topic, partition }))));
   }
 
   seek(partition: number, offset: number): Promise<void> {

@@ -84,7 +84,7 @@ export const isInfrastructure = (e: PersonahubError): boolean => e.kind === 'ret
 
 /**
  * Classify anything thrown into the taxonomy. Foreign errors are judged by structured fields only
- * (kafkajs' boolean `retriable`, an HTTP `status`), never by their message text. Unknown errors from a stage are
+ * (a client's boolean `retriable`, an HTTP `status`; librdkafka errors in src/kafka/errors.ts), never by message text. Unknown errors from a stage are
  * treated as retriable `stage_failed`: the runtime's bounded attempts turn a persistent one into poison.
  */
 export function classify(e: unknown): PersonahubError {

@@ -24,7 +24,8 @@ import { privateStack, type PrivateStack } from './private-stack.js';
 
 /**
  * Exactly-once under crashes and outages, on the whole dataflow: ≥ 1,000 documents through every stage, run as six
- * `personahub run` processes on a Kafka and registry of the test's own, while the test
+ * `personahub run` processes on a Kafka and registry of the test's own (ports CHAOS_STACK_BASE_PORT, default 29192,
+ * to +3; the processes' /metrics on +100 to +105), while the test
  *   - SIGKILLs random stage processes at random moments (CHAOS_DATAFLOW_KILLS, default 20) and restarts them,
  *   - stops the broker for 32 s, and
  *   - restarts the (in-memory) registry, so it comes back empty.
@@ -203,7 +204,7 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
     say(`${docs.length} documents in`);
 
     const killedByTest = new Set<ChildProcess>();
-    GROUPS.forEach((stages, index) => procs.push(spawnStage({ index, stages, port: 39400 + index })));
+    GROUPS.forEach((stages, index) => procs.push(spawnStage({ index, stages, port: stack.kafkaPort + 100 + index })));
     procs.forEach((_, i) => supervise(i, killedByTest));
     await waitFor('every process ready', async () => (await Promise.all(procs.map((p) => readyz(p.port)))).every(Boolean), 240_000);
     say('all stage processes ready');

@@ -1,4 +1,3 @@
-import { dlqTopic } from '../src/contracts/dlq.js';
 import { ChangelogEntry, RouteRecord } from '../src/dedup/stream/route-record.js';
 import { DEDUP_STREAM_TOPICS as T } from '../src/dedup/stream/specs.js';
 import { DAY_MS, type TopicDef } from './types.js';
@@ -9,6 +8,7 @@ import { DAY_MS, type TopicDef } from './types.js';
  *   <item>.route      repartition topic keyed by step key (exact key, LSH band key, SimHash table key): an item
  *                     visits its keys one after another, and all items sharing a key meet in one partition.
  *   <item>.changelog  compacted state: key `<stepKey>|<itemId>`, restored on assignment.
+ *   (the bands stages' dead-letter topics come with every stage's from the manifest: topics/dead-letters.ts)
  *
  * Invariant: a changelog has exactly as many partitions as its route topic (entries for route partition p are
  * written to changelog partition p). Raise both together, and only on an empty filter: changing the partition
@@ -35,14 +35,8 @@ function filterTopics(t: { route: string; changelog: string }, bandsStage: strin
       configs: { 'min.compaction.lag.ms': '0', 'segment.ms': String(60 * 60 * 1000) },
       value: { schemaName: 'dedup-changelog-entry', schema: ChangelogEntry },
     },
-    {
-      name: dlqTopic(t.route, bandsStage),
-      description: `Route records ${bandsStage} could not process, original bytes + reason headers`,
-      partitions: 1,
-      cleanupPolicy: 'delete',
-      retentionMs: 30 * DAY_MS,
-    },
   ];
+
 }
 
 export const DEDUP_TOPIC_DEFS: readonly TopicDef[] = [

@@ -18,6 +18,7 @@ import type { ConsumerPort, InputRecord, ProducerPort } from './ports.js';
 import { RdKafkaConsumerPort, RdKafkaProducerPort } from './rdkafka-ports.js';
 import { storeRestorer } from './state-store.js';
 import { sleep } from './backoff.js';
+import { groupIdFor } from './names.js';
 
 const LAG_INTERVAL_MS = 5_000;
 /**
@@ -92,7 +93,7 @@ export class StageRunner {
     this.logger = deps.logger.child({ stage: stage.name });
     this.metrics = deps.metrics;
     const prefix = deps.topicPrefix ?? '';
-    this.groupId = deps.groupId ?? `${prefix}personahub.${stage.name}`;
+    this.groupId = deps.groupId ?? groupIdFor(stage.name, prefix);
     this.inputTopic = prefix + stage.input.topic;
     this.client = deps.kafka ?? createKafka(deps.config.kafka, { logger: this.logger, clientId: `personahub-${stage.name}` });
     this.scheduler = new OrderedScheduler(stage.ordering, this.cfg.maxInFlight);

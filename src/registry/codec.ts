@@ -1,5 +1,5 @@
 import type { SchemaRegistryClient } from '@confluentinc/schemaregistry';
-import { poison } from '../errors.js';
+import { poison, retriable } from '../errors.js';
 import type { Codec } from '../runtime/codec.js';
 import { classifyRegistryError, registryStatus } from './client.js';
 import { valueSubject } from '../../topics/types.js';
@@ -17,20 +17,18 @@ export interface RegistryCodecOptions {
    * happens to start with a zero byte. Default true.
    */
   verifySchemaIds?: boolean;
-  /**
-   * Called when a subject this codec needs is missing — a registry restarted empty (in-memory storage) or wiped:
-   * registers the project's subjects again (the `schemas register` logic), after which the operation is retried
-   * once. Concurrent callers share one run. Without it a missing subject stays a fatal `registry_error`.
-   */
-  repopulate?: () => Promise<void>;
 }
 
 /**
  * Codec (src/runtime/codec.ts) backed by the schema registry.
  *  encode: JSON framed with the id of the latest version of `<topic>-value` (cached by the client for 60 s).
- *          The subject must exist (`personahub schemas register`); a missing subject is re-registered through
- *          `repopulate` when given, else a fatal `registry_error`. An unreachable registry is `registry_unavailable`,
- *          which the runtime waits out (never a dead letter).
+ *          The subject must exist (`personahub schemas register`). A missing subject — never registered, or a
+ *          registry that restarted empty — is `registry_unavailable`: the runtime waits (readiness not-ready, the
+ *          message says to run `schemas register`) and never dead-letters or exits for it. The stage does not
+ *          register on its own: schema ids are assigned in registration order, and only one registration pass in
+ *          the canonical order (`schemas register`) gives a restarted registry the ids already framed in topics;
+ *          stage processes racing to register would shift them, and framed records would no longer decode.
+ *          An unreachable registry is `registry_unavailable` too.
  *  decode: registry-framed JSON, or plain JSON (first byte `{`, `[` or whitespace) as a crawler or kcat writes it.
  *          Anything else, unparsable JSON or an unknown schema id is poison `decode_failed`.
  * Values are not validated here: the runtime validates decoded values and stage outputs with the zod contracts.
@@ -40,14 +38,8 @@ export function createRegistryCodec(client: SchemaRegistryClient, options: Regis
   /** ids known to exist, per subject (an id is immutable once assigned, so this never needs invalidating). */
   const knownIds = new Map<string, Set<number>>();
 
-  let repopulating: Promise<void> | undefined;
-  /** One re-registration at a time, shared by every caller that found a subject missing meanwhile. */
-  const repopulate = async (): Promise<boolean> => {
-    if (!options.repopulate) return false;
-    repopulating ??= options.repopulate().finally(() => (repopulating = undefined));
-    await repopulating;
-    return true;
-  };
+  const missing = (subject: string, cause: unknown) =>
+    retriable('registry_unavailable', `subject ${subject} is not in the schema registry (never registered, or the registry restarted empty): waiting; run \`personahub schemas register\``, { cause });
   const subjectMissing = async (subject: string): Promise<boolean> => {
     try {
       await client.getLatestSchemaMetadata(subject);
@@ -58,17 +50,17 @@ export function createRegistryCodec(client: SchemaRegistryClient, options: Regis
     }
   };
 
-  async function latestId(topic: string, retried = false): Promise<number> {
+  async function latestId(topic: string): Promise<number> {
     const subject = valueSubject(topic);
     try {
       return (await client.getLatestSchemaMetadata(subject)).id!;
     } catch (e) {
-      if (registryStatus(e) === 404 && !retried && (await repopulate())) return latestId(topic, true);
-      throw classifyRegistryError(e, `latest schema of ${subject} (run \`personahub schemas register\`?)`);
+      if (registryStatus(e) === 404) throw missing(subject, e);
+      throw classifyRegistryError(e, `latest schema of ${subject}`);
     }
   }
 
-  async function checkId(topic: string, id: number, retried = false): Promise<void> {
+  async function checkId(topic: string, id: number): Promise<void> {
     const subject = valueSubject(topic);
     const known = knownIds.get(subject);
     if (known?.has(id)) return;
@@ -76,8 +68,8 @@ export function createRegistryCodec(client: SchemaRegistryClient, options: Regis
       await client.getBySubjectAndId(subject, id);
     } catch (e) {
       if (registryStatus(e) !== 404) throw classifyRegistryError(e, `schema id ${id} of ${subject}`);
-      // The id is unknown. If the whole subject is gone the registry lost its state: restore it and look again.
-      if (!retried && (await subjectMissing(subject)) && (await repopulate())) return checkId(topic, id, true);
+      // The id is unknown. If the whole subject is gone the registry lost its state: wait for it to be restored.
+      if (await subjectMissing(subject)) throw missing(subject, e);
       throw poison('decode_failed', `schema id ${id} is unknown to the registry (${subject})`, { cause: e });
     }
     knownIds.set(subject, (known ?? new Set<number>()).add(id));

@@ -77,6 +77,7 @@ export class StageRunner {
   private commitWaiting = false;
   private everAssigned = false;
   private failedRounds = 0;
+  private lastOutageLog = 0;
   private resolveReady!: () => void;
   private rejectReady!: (e: unknown) => void;
   private readonly readyP: Promise<void>;
@@ -107,7 +108,15 @@ export class StageRunner {
       dlqTopic: dlqTopic(this.inputTopic, stage.name),
       onInfrastructureWait: (err, waiting) => {
         this.recordsWaiting += waiting ? 1 : -1;
-        if (waiting) this.metrics.infrastructureWaits.inc({ stage: stage.name, code: err.code });
+        if (waiting) {
+          this.metrics.infrastructureWaits.inc({ stage: stage.name, code: err.code });
+          // Say what is being waited for (e.g. "run `personahub schemas register`"), at most every 30 s.
+          const now = Date.now();
+          if (now - this.lastOutageLog >= 30_000) {
+            this.lastOutageLog = now;
+            this.logger.warn({ code: err.code, waiting: this.recordsWaiting }, `waiting for infrastructure: ${err.message}`);
+          }
+        }
         this.updateReady();
       },
     };

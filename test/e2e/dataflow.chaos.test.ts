@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,8 @@ import { privateStack, type PrivateStack } from './private-stack.js';
  * to +3; the processes' /metrics on +100 to +105), while the test
  *   - SIGKILLs random stage processes at random moments (CHAOS_DATAFLOW_KILLS, default 20) and restarts them,
  *   - stops the broker for 32 s, and
- *   - restarts the (in-memory) registry, so it comes back empty.
+ *   - restarts the (in-memory) registry, so it comes back empty; the stages wait until the subjects are registered
+ *     again (`personahub schemas register`, as an operator would), which gives them their former ids.
  * Then it waits until every consumer group has committed everything, reads every topic read_committed and counts:
  *   - personas.unique: no id twice; every synth.<scenario> topic: exactly one sample per unique persona
  *     (lost = a unique persona without its sample, duplicates = samples beyond the first);
@@ -235,6 +236,12 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
     stack.down('registry');
     await new Promise((r) => setTimeout(r, 5_000));
     stack.up('registry');
+    // The stages wait (not-ready, "run `personahub schemas register`") until the operator re-registers the
+    // subjects: one pass in the canonical order gives the new registry the ids already framed in the topics.
+    await new Promise((r) => setTimeout(r, 5_000));
+    const register = spawnSync(process.execPath, [BIN, 'schemas', 'register', '--prefix', prefix, '-c', configFile], { encoding: 'utf8', timeout: 120_000 });
+    expect(register.status, register.stderr).toBe(0);
+    say('schemas registered again');
     await killBurst(KILLS);
     expect(k).toBe(KILLS);
 
@@ -290,7 +297,14 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
 
     let deadLetters = 0;
     for (const t of topicsFor({ prefix }).filter((x) => x.name.includes('.dlq.'))) {
-      await readToEnd({ client, topic: t.name, onRecord: () => void deadLetters++ });
+      await readToEnd({
+        client,
+        topic: t.name,
+        onRecord: (r) => {
+          deadLetters++;
+          say(`dead letter on ${t.baseName}: ${r.headers['personahub.error.code']}: ${r.headers['personahub.error.message']}`);
+        },
+      });
     }
     for (const [t, r] of Object.entries(report)) say(`${t.padEnd(20)} records=${r.records} lost=${r.lost} duplicates=${r.duplicates}`);
     say(`kills=${KILLS} broker outage=${OUTAGE_MS / 1000}s registry restarts=1 dead letters=${deadLetters} unexpected exits=${unexpected} alive=${alive}/${procs.length}`);

@@ -8,6 +8,18 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 export const FOREVER = -1;
 
 /**
+ * Size policy (README "Size policy", docs/dataflow.md): every topic whose name starts with `web.documents` carries
+ * whole pages (the input, the unique pages, the page filter's route records and the dead letters of pagefilter and
+ * extract), so it accepts messages up to 4 MiB (`max.message.bytes`, instead of the broker's ~1 MB default).
+ * `personahub ingest` skips documents whose encoded value exceeds `ingest.maxDocumentBytes` (1 MB by default) as
+ * `too_large`; the 4x margin leaves room for the registry frame, the route-record envelope and DLQ headers, and
+ * for a few near-limit pages in one producer batch. A producer writing bigger records directly is refused by the
+ * broker (MESSAGE_TOO_LARGE): nothing oversized ever reaches a stage.
+ */
+export const DOCUMENT_TOPIC_PREFIX = 'web.documents';
+export const DOCUMENT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/**
  * One topic of the dataflow, as code. A file under topics/ exports an array of these and is listed once in
  * topics/index.ts. Names are persistent (a rename is a migration), never generated.
  */

@@ -37,7 +37,7 @@ export async function ingestFile(o: IngestFileOptions): Promise<IngestSummary> {
   const kafka = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-ingest` });
   const codec = o.plain ? jsonCodec : createRegistryCodec(createRegistryClient(config.registry));
   const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
-  const input = openInput(o.file, o.format ?? detectFormat(o.file));
+  const input = openInput(o.file, o.format ?? detectFormat(o.file), { maxDocumentBytes: config.ingest.maxDocumentBytes });
   const showBar = (o.progress ?? true) && process.stderr.isTTY === true && input.totalBytes !== undefined;
   const bar = showBar
     ? new SingleBar(

@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { fatal } from '../../errors.js';
+import { InvalidArgumentError, type Command } from 'commander';
 
 /**
  * `personahub bench [names...]`: run benchmarks (all by default), merge their figures into
@@ -23,7 +22,7 @@ export function register(program: Command): void {
       }
       if (!opts.tableOnly) {
         const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
-        if (unknown.length > 0) throw fatal('config_invalid', `unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+        if (unknown.length > 0) throw new InvalidArgumentError(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
         const selected = names.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => names.includes(b.name));
         for (const b of selected) {
           process.stderr.write(`bench ${b.name}: ${b.description}\n`);

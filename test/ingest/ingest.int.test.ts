@@ -62,4 +62,45 @@ describe('ingest to a real topic', () => {
     await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) });
     await admin.disconnect();
   });
+
+  it('size policy: a 5 MB page is skipped as too_large, a page just under the limit reaches the topic, ingest completes', async () => {
+    const config = loadConfig();
+    const logger = createLogger('ingest-int', 'warn');
+    const prefix = `ingest-size-${randomUUID().slice(0, 8)}.`;
+    await applyTopicsAndSchemas(config, prefix, logger);
+    const text = (n: number) => `${'tidal energy and salt marshes '.repeat(Math.ceil(n / 30)).slice(0, n - 1)}x`;
+    const limit = config.ingest.maxDocumentBytes;
+    const lines = [
+      { id: 'before', url: 'https://size.example/before', text: text(400) },
+      { id: 'huge', url: 'https://size.example/huge', text: text(5_000_000) },
+      { id: 'near', url: 'https://size.example/near', text: text(limit - 500) },
+      { id: 'after', url: 'https://size.example/after', text: text(400) },
+    ].map((d) => JSON.stringify(d));
+    const file = join(mkdtempSync(join(tmpdir(), 'personahub-ingest-size-')), 'docs.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    const summary = await ingestFile({ file, prefix, progress: false });
+    expect(summary).toMatchObject({ read: 4, produced: 3 });
+    expect(summary.skipped.too_large).toBe(1);
+    const got: TopicRecord[] = [];
+    await readTopic({
+      kafka: createKafka(config.kafka, { logger }),
+      codec: jsonCodec,
+      topic: `${prefix}web.documents`,
+      fromBeginning: true,
+      untilCaughtUp: true,
+      onRecord: (r) => void got.push(r),
+    });
+    expect(got.map((r) => r.key).sort()).toEqual(['after', 'before', 'near']);
+    const near = got.find((r) => r.key === 'near')!;
+    expect((near.value as WebDocument).text).toBe(text(limit - 500)); // whole, not cut
+
+    const admin = createKafka(config.kafka, { logger }).admin();
+    await admin.connect();
+    // The topic's own limit, set by topics/ (4 MiB), not the broker default (~1 MB).
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: `${prefix}web.documents`, configNames: ['max.message.bytes'] }] });
+    expect(described.resources[0]!.configEntries[0]!.configValue).toBe(String(4 * 1024 * 1024));
+    await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) });
+    await admin.disconnect();
+  });
 });

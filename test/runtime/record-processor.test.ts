@@ -51,7 +51,7 @@ describe('processRecord', () => {
   });
 
   it.each([
-    ['bad bytes', Buffer.from([0x7e, 0x00, 0x7b]), 'decode_failed'], // valid UTF-8, not JSON (invalid UTF-8 is invalid_utf8)
+    ['bad bytes', Buffer.from([0xff, 0x00, 0x7b]), 'decode_failed'],
     ['schema-invalid', '{"n":"four"}', 'schema_invalid'],
   ])('%s → dead letter with the original bytes and reason headers', async (_name, value, code) => {
     let called = false;

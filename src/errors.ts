@@ -31,9 +31,11 @@ export const ERROR_CODES = [
   'llm_bad_request', // 4xx other than 429: our request is wrong for this endpoint
   'budget_exhausted',
   // Kafka / registry
-  'kafka_retriable',
+  'kafka_retriable', // transient broker condition: retry the same operation
+  'kafka_txn_abort', // the current transaction must be aborted and its work redone
   'kafka_fatal',
-  'registry_error',
+  'registry_error', // the registry refused the request (4xx other than 404): our side is wrong
+  'registry_unavailable', // the registry is unreachable or failing (5xx, network): wait, never dead-letter
   'fenced', // another instance owns this partition now; work must be dropped, not committed
   // process
   'config_invalid',
@@ -73,6 +75,14 @@ export const isPersonahubError = (e: unknown): e is PersonahubError => e instanc
 export const isRetriable = (e: unknown): boolean => isPersonahubError(e) && e.kind === 'retriable';
 export const isPoison = (e: unknown): boolean => isPersonahubError(e) && e.kind === 'poison';
 export const isFatal = (e: unknown): boolean => isPersonahubError(e) && e.kind === 'fatal';
+
+/**
+ * Infrastructure errors say nothing about the record being processed: the broker or the registry is away. The
+ * runtime waits them out (bounded backoff, readiness not-ready) without counting them against the record's
+ * attempts, so an outage of any length never dead-letters a valid record.
+ */
+export const INFRASTRUCTURE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['registry_unavailable', 'kafka_retriable']);
+export const isInfrastructure = (e: PersonahubError): boolean => e.kind === 'retriable' && INFRASTRUCTURE_CODES.has(e.code);
 
 /**
  * Classify anything thrown into the taxonomy. Foreign errors are judged by structured fields only

@@ -8,16 +8,20 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 export const FOREVER = -1;
 
 /**
- * Size policy (README "Size policy", docs/dataflow.md): every topic whose name starts with `web.documents` carries
- * whole pages (the input, the unique pages, the page filter's route records and the dead letters of pagefilter and
- * extract), so it accepts messages up to 4 MiB (`max.message.bytes`, instead of the broker's ~1 MB default).
- * `personahub ingest` skips documents whose encoded value exceeds `ingest.maxDocumentBytes` (1 MB by default) as
- * `too_large`; the 4x margin leaves room for the registry frame, the route-record envelope and DLQ headers, and
- * for a few near-limit pages in one producer batch. A producer writing bigger records directly is refused by the
- * broker (MESSAGE_TOO_LARGE): nothing oversized ever reaches a stage.
+ * Size policy (README "Size policy", docs/dataflow.md). The limits are a chain, each link larger than the one before,
+ * so a page accepted at the entry can always be forwarded and dead-lettered:
+ *   ingest.maxDocumentBytes (900,000: ingest skips bigger documents as `too_large`)
+ *   < INPUT_MAX_MESSAGE_BYTES (950,000: web.documents refuses bigger records at produce time, MESSAGE_TOO_LARGE)
+ *   < 1,000,000 (librdkafka's default message.max.bytes, the most personahub's producers write in one message: a
+ *     page plus the page filter's route envelope, < 1 KB, or plus dead-letter headers, < 4 KB)
+ *   < DOCUMENT_MAX_MESSAGE_BYTES (1 MiB: every other topic that carries whole pages — web.documents.unique, the
+ *     page filter's route and changelog topics, the dead letters of pagefilter, its bands half and extract).
+ * Stages therefore never see a page they cannot pass on.
  */
 export const DOCUMENT_TOPIC_PREFIX = 'web.documents';
-export const DOCUMENT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+export const INPUT_TOPIC = 'web.documents';
+export const INPUT_MAX_MESSAGE_BYTES = 950_000;
+export const DOCUMENT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /**
  * One topic of the dataflow, as code. A file under topics/ exports an array of these and is listed once in

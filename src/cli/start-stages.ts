@@ -17,7 +17,7 @@ export interface StartedStages {
 
 /**
  * Build the named stages from their factories and run them in this process (`run` and `up`): one metrics
- * registry, one registry codec, one kafkajs client, one HTTP server, one LLM client per endpoint.
+ * registry, one registry codec, one Kafka client factory, one HTTP server, one LLM client per endpoint.
  */
 export async function startStages(
   names: string[],
@@ -27,8 +27,7 @@ export async function startStages(
 ): Promise<StartedStages> {
   const metrics = createMetrics(processRegistry());
   const resolved = resolveStageNames(names, config);
-  // topicPrefix rides along for factories that read topics themselves (dedup's changelog restore).
-  const ctx = { config, logger, metrics, topicPrefix: options.topicPrefix ?? '' };
+  const ctx = { config, logger, metrics };
   const stages: Stage<unknown>[] = [];
   for (const name of resolved) {
     const built = await getStageFactory(name)(ctx);

@@ -4,8 +4,8 @@ import { z } from 'zod';
  * `ingest` section: what `personahub ingest` (and `up`) accept from a file. The size policy is "skip, never cut":
  * a document whose encoded value exceeds maxDocumentBytes is skipped with reason `too_large` (counted in the
  * summary, its file position printed on stderr), never truncated — a cut page would be a different record under the
- * same id, and the dedup hashes would describe text nobody crawled. Keep it well below the document topics'
- * max.message.bytes (topics/types.ts, 4 MiB).
+ * same id, and the dedup hashes would describe text nobody crawled. The bound keeps it below web.documents'
+ * max.message.bytes (950,000, topics/types.ts) with room for the registry frame, the key and the batch header.
  */
 export const IngestConfig = z
   .object({
@@ -13,8 +13,8 @@ export const IngestConfig = z
       .number()
       .int()
       .min(1024)
-      .max(3 * 1024 * 1024)
-      .default(1_000_000)
+      .max(940_000)
+      .default(900_000)
       .describe('Largest document (UTF-8 bytes of its JSON value) ingest produces; bigger ones are skipped as too_large'),
   })
   .prefault({});

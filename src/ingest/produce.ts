@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { Producer } from '../kafka/client.js';
 import type { Codec } from '../runtime/codec.js';
 import { emptySummary, type IngestItem, type IngestSummary } from './types.js';
 
@@ -25,7 +25,7 @@ export async function ingestItems(items: AsyncIterable<IngestItem>, opts: Ingest
     if (batch.length === 0) return;
     const messages = batch;
     batch = [];
-    await opts.producer.send({ topic: opts.topic, acks: -1, messages });
+    await opts.producer.send({ topic: opts.topic, messages });
     summary.produced += messages.length;
   };
   for await (const item of items) {

@@ -1,17 +1,20 @@
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { Admin } from './client.js';
+
+export type ITopicConfig = KafkaJS.ITopicConfig;
 
 /**
  * Create topics and wait, bounded, until every partition has a leader.
  *
- * Why not kafkajs' `createTopics({ waitForLeaders: true })`: it retries only LEADER_NOT_AVAILABLE, but a KRaft broker
+ * Why a poll of our own: createTopics returns when the controller accepted the topics, but a KRaft broker
  * applies the controller's metadata asynchronously, so on a busy broker its first metadata answer for a topic created
- * a moment ago is UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this topic-partition"), which kafkajs
- * throws. Here any metadata error counts as "not yet" until the deadline.
- * Returns false when every topic already existed (like kafkajs).
+ * a moment ago is UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this topic-partition"), which
+ * a client may throw. Here any metadata error counts as "not yet" until the deadline.
+ * Returns false when every topic already existed.
  */
 export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<boolean> {
   if (topics.length === 0) return false;
-  const created = await admin.createTopics({ topics, waitForLeaders: false });
+  const created = await admin.createTopics({ topics });
   await waitForLeaders(admin, topics.map((t) => ({ topic: t.topic, partitions: t.numPartitions ?? 1 })), timeoutMs);
   return created;
 }
@@ -28,7 +31,7 @@ export async function waitForLeaders(
     try {
       const meta = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
       const pending = topics.filter(({ topic, partitions }) => {
-        const m = meta.topics.find((x) => x.name === topic);
+        const m = meta.find((x) => x.name === topic);
         return !m || m.partitions.length < partitions || m.partitions.some((p) => p.leader < 0);
       });
       if (pending.length === 0) return;

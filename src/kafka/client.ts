@@ -1,69 +1,158 @@
 import { readFileSync } from 'node:fs';
-import {
-  Kafka,
-  Partitioners,
-  logLevel,
-  type KafkaConfig as KafkaJsConfig,
-  type LogEntry,
-  type Producer,
-  type ProducerConfig,
-  type SASLOptions,
-} from 'kafkajs';
-import type { ConnectionOptions } from 'node:tls';
+import { createRequire } from 'node:module';
+import type { KafkaJS as KafkaJSTypes } from '@confluentinc/kafka-javascript';
 import type { KafkaConfig } from '../config/services.js';
 import { fatal } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { createTopicConfigs, type TopicConfigs } from './topic-configs.js';
+
+// The package is CommonJS with a native addon; load it through require so ESM named-export detection is not needed.
+const require = createRequire(import.meta.url);
+export const rdkafka = require('@confluentinc/kafka-javascript') as typeof import('@confluentinc/kafka-javascript');
 
 /**
- * The one place a kafkajs client is built. Everything that talks to Kafka (runtime, CLI, tests) goes through
- * `createKafka`, so TLS, SASL, timeouts and logging are configured the same way everywhere.
- *
- * Partitioner hazard: kafkajs 2.x defaults to a partitioner that warns at runtime and changed between versions.
- * Producers MUST be created with `Partitioners.DefaultPartitioner` (murmur2, identical to the Java client), so a key
- * lands on the same partition whichever client wrote it; state partitioned by key (dedup) depends on it. Use
- * `createProducer` (or spread `PRODUCER_DEFAULTS`) instead of `kafka.producer()` directly.
+ * librdkafka's KafkaConsumer with the methods its type declarations (1.10.1) omit although lib/kafka-consumer.js
+ * implements them: cooperative (incremental) assignment, lost-assignment check, first-message-only timeout.
  */
-export const PRODUCER_DEFAULTS = { createPartitioner: Partitioners.DefaultPartitioner } as const satisfies ProducerConfig;
+export type RdConsumer = import('@confluentinc/kafka-javascript').KafkaConsumer & {
+  incrementalAssign(assignments: Array<{ topic: string; partition: number; offset?: number }>): void;
+  incrementalUnassign(assignments: Array<{ topic: string; partition: number }>): void;
+  assignmentLost(): boolean;
+  setDefaultIsTimeoutOnlyForFirstMessage(onlyFirst: boolean): void;
+};
 
+/** The KafkaJS-shaped admin, plus topic config reads/changes (which that admin lacks: see topic-configs.ts). */
+export type Admin = KafkaJSTypes.Admin & { readonly topicConfigs: TopicConfigs };
+export type Producer = KafkaJSTypes.Producer;
+export type Consumer = KafkaJSTypes.Consumer;
+/** librdkafka configuration properties (CONFIGURATION.md of librdkafka). */
+export type RdProperties = Record<string, string | number | boolean | ((...args: any[]) => void)>;
+
+/**
+ * The one place Kafka clients are built (@confluentinc/kafka-javascript: librdkafka underneath). Everything that
+ * talks to Kafka (runtime, CLI, tests) goes through a KafkaClient, so TLS, SASL, timeouts and logging are
+ * configured the same way everywhere.
+ *
+ *  - `properties()`: librdkafka properties for the low-level clients the runtime builds (KafkaConsumer and
+ *    transactional Producer: precise control of assignment, offsets and transactions, no per-message promise).
+ *  - `admin()`, `producer()`, `consumer()`: the KafkaJS-shaped clients of the same package, for tools and tests.
+ *
+ * Partitioner invariant: every producer uses librdkafka's `murmur2_random` (murmur2 of the key, identical to the
+ * Java client's default; random for null keys), so a key lands on the same partition whichever client wrote it.
+ * State partitioned by key (dedup) depends on it.
+ */
 export interface CreateKafkaOptions {
-  /** pino logger that receives kafkajs' logs (default: a `kafkajs` logger on stderr). */
+  /** pino logger for the client's own log lines (default: a `kafka` logger on stderr). */
   logger?: Logger;
-  /** Level at which kafkajs logs are emitted (default WARN: kafkajs is chatty at INFO). */
-  level?: logLevel;
   /** Where SASL passwords are read from (default: process.env). */
   env?: NodeJS.ProcessEnv;
   /** Overrides config.clientId (e.g. per stage: `personahub-extract`). */
   clientId?: string;
 }
 
-export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {}): Kafka {
-  return new Kafka(kafkaJsConfig(config, options));
+export interface ProducerOptions {
+  idempotent?: boolean;
+  transactionalId?: string;
+  /** Extra librdkafka properties (e.g. message.max.bytes). */
+  properties?: RdProperties;
 }
 
-/** The kafkajs client options built from config (exported so tests can check TLS/SASL reach kafkajs). */
-export function kafkaJsConfig(config: KafkaConfig, options: CreateKafkaOptions = {}): KafkaJsConfig {
-  const logger = options.logger ?? createLogger('kafkajs');
-  const kafkaJsConfig: KafkaJsConfig = {
-    clientId: options.clientId ?? config.clientId,
-    brokers: config.brokers,
-    connectionTimeout: config.connectionTimeoutMs,
-    logLevel: options.level ?? logLevel.WARN,
-    logCreator: pinoLogCreator(logger),
+export interface ConsumerOptions {
+  groupId: string;
+  /** Where to start without a committed offset (default: the beginning). */
+  fromBeginning?: boolean;
+  /** Default false: read_committed, aborted transactional records are never delivered. */
+  readUncommitted?: boolean;
+  autoCommit?: boolean;
+  properties?: RdProperties;
+}
+
+export class KafkaClient {
+  readonly brokers: string;
+  private readonly base: RdProperties;
+  readonly logger: Logger;
+
+  constructor(readonly config: KafkaConfig, options: CreateKafkaOptions = {}) {
+    this.brokers = config.brokers.join(',');
+    this.logger = options.logger ?? createLogger('kafka');
+    this.base = baseProperties(config, options);
+  }
+
+  /** librdkafka properties for a low-level client, merged over the shared connection/security settings. */
+  properties(extra: RdProperties = {}): RdProperties {
+    return { ...this.base, ...extra };
+  }
+
+  admin(): Admin {
+    const admin = new rdkafka.KafkaJS.Kafka({}).admin({ ...this.properties(), kafkaJS: { logger: kafkaJsLogger(this.logger) } } as never);
+    let configs: TopicConfigs | undefined;
+    const disconnect = admin.disconnect.bind(admin);
+    const config = this.config;
+    return Object.assign(admin, {
+      get topicConfigs(): TopicConfigs {
+        return (configs ??= createTopicConfigs(config));
+      },
+      disconnect: async () => {
+        await configs?.close().catch(() => undefined);
+        configs = undefined;
+        await disconnect();
+      },
+    }) as Admin;
+  }
+
+  producer(o: ProducerOptions = {}): Producer {
+    const kafkaJS: Record<string, unknown> = { logger: kafkaJsLogger(this.logger), acks: -1 };
+    if (o.idempotent || o.transactionalId) kafkaJS.idempotent = true;
+    if (o.transactionalId) kafkaJS.transactionalId = o.transactionalId;
+    return new rdkafka.KafkaJS.Kafka({}).producer({
+      ...this.properties({ 'linger.ms': 5, partitioner: 'murmur2_random', ...o.properties }),
+      kafkaJS,
+    } as never);
+  }
+
+  consumer(o: ConsumerOptions): Consumer {
+    return new rdkafka.KafkaJS.Kafka({}).consumer({
+      ...this.properties({ 'isolation.level': o.readUncommitted ? 'read_uncommitted' : 'read_committed', ...o.properties }),
+      kafkaJS: {
+        groupId: o.groupId,
+        fromBeginning: o.fromBeginning ?? true,
+        autoCommit: o.autoCommit ?? false,
+        logger: kafkaJsLogger(this.logger),
+      },
+    } as never);
+  }
+}
+
+export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {}): KafkaClient {
+  return new KafkaClient(config, options);
+}
+
+/** The librdkafka connection and security properties built from config (exported so tests can check TLS/SASL). */
+export function baseProperties(config: KafkaConfig, options: CreateKafkaOptions = {}): RdProperties {
+  const p: RdProperties = {
+    'bootstrap.servers': config.brokers.join(','),
+    'client.id': options.clientId ?? config.clientId,
+    'socket.connection.setup.timeout.ms': config.connectionTimeoutMs,
+    // librdkafka logs through our logger (see kafkaJsLogger / the runtime's event.log handler), not stderr.
+    log_level: 4,
   };
-  const ssl = tlsOptions(config.ssl);
-  if (ssl !== undefined) kafkaJsConfig.ssl = ssl;
-  if (config.sasl) kafkaJsConfig.sasl = saslOptions(config.sasl, options.env ?? process.env);
-  return kafkaJsConfig;
+  const tls = config.ssl !== false;
+  if (tls) Object.assign(p, tlsProperties(config.ssl));
+  if (config.sasl) {
+    const password = (options.env ?? process.env)[config.sasl.passwordEnv];
+    if (password === undefined || password === '') {
+      throw fatal('config_invalid', `kafka.sasl: environment variable ${config.sasl.passwordEnv} (the password) is not set`);
+    }
+    p['sasl.mechanisms'] = config.sasl.mechanism.toUpperCase();
+    p['sasl.username'] = config.sasl.username;
+    p['sasl.password'] = password;
+  }
+  p['security.protocol'] = config.sasl ? (tls ? 'sasl_ssl' : 'sasl_plaintext') : tls ? 'ssl' : 'plaintext';
+  return p;
 }
 
-/** A producer with the project's partitioner; other options pass through (idempotence, transactions, ...). */
-export function createProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
-  return kafka.producer({ ...PRODUCER_DEFAULTS, ...config });
-}
-
-function tlsOptions(ssl: KafkaConfig['ssl']): boolean | ConnectionOptions | undefined {
-  if (ssl === false) return undefined;
-  if (ssl === true) return true;
+function tlsProperties(ssl: KafkaConfig['ssl']): RdProperties {
+  if (ssl === true || ssl === false) return {};
   const read = (file: string | undefined, what: string) => {
     if (file === undefined) return undefined;
     try {
@@ -72,37 +161,28 @@ function tlsOptions(ssl: KafkaConfig['ssl']): boolean | ConnectionOptions | unde
       throw fatal('config_invalid', `kafka.ssl.${what}: cannot read ${file}`, { cause });
     }
   };
-  const opts: ConnectionOptions = { rejectUnauthorized: ssl.rejectUnauthorized };
+  const p: RdProperties = { 'enable.ssl.certificate.verification': ssl.rejectUnauthorized };
   const ca = read(ssl.caFile, 'caFile');
   const cert = read(ssl.certFile, 'certFile');
   const key = read(ssl.keyFile, 'keyFile');
-  if (ca !== undefined) opts.ca = [ca];
-  if (cert !== undefined) opts.cert = cert;
-  if (key !== undefined) opts.key = key;
-  return opts;
+  if (ca !== undefined) p['ssl.ca.pem'] = ca;
+  if (cert !== undefined) p['ssl.certificate.pem'] = cert;
+  if (key !== undefined) p['ssl.key.pem'] = key;
+  return p;
 }
 
-function saslOptions(sasl: NonNullable<KafkaConfig['sasl']>, env: NodeJS.ProcessEnv): SASLOptions {
-  const password = env[sasl.passwordEnv];
-  if (password === undefined || password === '') {
-    throw fatal('config_invalid', `kafka.sasl: environment variable ${sasl.passwordEnv} (the password) is not set`);
-  }
-  return { mechanism: sasl.mechanism, username: sasl.username, password } as SASLOptions;
-}
-
-const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
-
-/** Routes kafkajs' log entries to pino, keeping its structured fields (broker, clientId, error ...). */
-export function pinoLogCreator(logger: Logger) {
-  return () =>
-    ({ namespace, level, log }: LogEntry) => {
-      const { message, timestamp: _timestamp, logger: _name, ...fields } = log as LogEntry['log'] & { logger?: string };
-      const method = PINO_LEVEL[level] ?? 'info';
-      logger[method]({ ns: namespace, ...fields }, message);
-    };
+/**
+ * The KafkaJS-shaped clients log through this (info and debug go to debug: librdkafka reports every transient
+ * reconnect, which a newcomer reads as a failure; errors that matter reach the caller as rejected promises).
+ */
+export function kafkaJsLogger(logger: Logger) {
+  const adapt = (level: 'debug' | 'warn' | 'error') => (message: string, extra?: Record<string, unknown>) => logger[level]({ ...extra }, message);
+  return {
+    info: adapt('debug'),
+    debug: adapt('debug'),
+    warn: adapt('warn'),
+    error: adapt('warn'),
+    namespace: () => kafkaJsLogger(logger),
+    setLogLevel: () => undefined,
+  };
 }

@@ -1,7 +1,4 @@
-import kafkajs, { type Admin } from 'kafkajs';
-
-// kafkajs is CommonJS and Node's ESM loader only sees some of its named exports; take the rest from the default.
-const { ConfigResourceTypes } = kafkajs;
+import type { Admin } from './client.js';
 import type { ResolvedTopic } from '../../topics/types.js';
 import { createTopicsAndWait } from './admin.js';
 
@@ -38,17 +35,11 @@ export async function planTopics(admin: Admin, topics: readonly ResolvedTopic[])
   const configsOf = new Map<string, Map<string, string>>();
   if (present.length > 0) {
     const meta = await admin.fetchTopicMetadata({ topics: present });
-    for (const t of meta.topics) {
+    for (const t of meta) {
       const replicas = Math.min(...t.partitions.map((p) => p.replicas.length));
       partitionsOf.set(t.name, { partitions: t.partitions.length, replicas });
     }
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-    });
-    for (const r of described.resources) {
-      configsOf.set(r.resourceName, new Map(r.configEntries.map((c) => [c.configName, c.configValue])));
-    }
+    for (const [name, configs] of await admin.topicConfigs.describe(present)) configsOf.set(name, configs);
   }
 
   return topics.map((topic): TopicPlanEntry => {
@@ -74,9 +65,8 @@ export async function planTopics(admin: Admin, topics: readonly ResolvedTopic[])
 }
 
 /**
- * Execute a plan. Config alignment uses AlterConfigs (kafkajs has no incremental variant): it REPLACES the topic's
- * dynamic configs with the managed set, so a config set by hand on a managed topic and not declared in topics/ is
- * reset to the broker default. Declare it in topics/ instead.
+ * Execute a plan. Config alignment uses IncrementalAlterConfigs: it sets exactly the keys that differ and leaves
+ * any other dynamic config of the topic (one set by hand, say) as it is.
  */
 export async function applyTopicPlan(admin: Admin, plan: readonly TopicPlanEntry[]): Promise<void> {
   const toCreate = plan.filter((e) => e.create);
@@ -94,21 +84,13 @@ export async function applyTopicPlan(admin: Admin, plan: readonly TopicPlanEntry
   }
   const toRaise = plan.filter((e) => e.raisePartitions);
   if (toRaise.length > 0) {
-    await admin.createPartitions({
-      validateOnly: false,
-      topicPartitions: toRaise.map((e) => ({ topic: e.topic.name, count: e.raisePartitions!.to })),
-    });
+    await admin.topicConfigs.raisePartitions(toRaise.map((e) => ({ topic: e.topic.name, count: e.raisePartitions!.to })));
   }
   const toAlign = plan.filter((e) => !e.create && e.configChanges.length > 0);
   if (toAlign.length > 0) {
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: toAlign.map(({ topic }) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name: topic.name,
-        configEntries: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
+    await admin.topicConfigs.set(
+      toAlign.map((e) => ({ topic: e.topic.name, configs: Object.fromEntries(e.configChanges.map((c) => [c.key, c.to])) })),
+    );
   }
 }
 

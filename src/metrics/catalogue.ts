@@ -89,6 +89,30 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['stage', 'outcome'] as const,
       registers: r,
     }),
+    infrastructureWaits: new Counter({
+      name: 'personahub_infrastructure_waits_total',
+      help: 'Times a record or a commit waited for the broker or the registry to come back (never a dead letter)',
+      labelNames: ['stage', 'code'] as const,
+      registers: r,
+    }),
+    stageReady: new Gauge({
+      name: 'personahub_stage_ready',
+      help: '1 while the stage is connected, assigned and committing; 0 while it waits out an outage or restores state',
+      labelNames: ['stage'] as const,
+      registers: r,
+    }),
+    stateRestoredRecords: new Counter({
+      name: 'personahub_state_restored_records_total',
+      help: 'Changelog records applied while restoring a state store on assignment',
+      labelNames: ['stage'] as const,
+      registers: r,
+    }),
+    stateRestoreRemaining: new Gauge({
+      name: 'personahub_state_restore_remaining_records',
+      help: 'Changelog offsets still to read before a restoring partition may process records (0 when restored)',
+      labelNames: ['stage', 'partition'] as const,
+      registers: r,
+    }),
     rebalances: new Counter({
       name: 'personahub_rebalances_total',
       help: 'Consumer group rebalances seen by a stage',

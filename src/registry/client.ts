@@ -33,11 +33,12 @@ export function registryStatus(e: unknown): number | undefined {
 
 /**
  * Classify a registry failure at the edge: 404 = the subject/id does not exist (the caller decides what that
- * means), 4xx = our request is wrong (fatal), 5xx and network errors = retriable.
+ * means), 4xx = our request is wrong (fatal), 5xx and network errors = `registry_unavailable` (infrastructure: waited
+ * out by the runtime, never a reason to dead-letter).
  */
 export function classifyRegistryError(e: unknown, what: string): PersonahubError {
   const status = registryStatus(e);
   const message = `${what}: ${e instanceof Error ? e.message : String(e)}`;
   if (status !== undefined && status >= 400 && status < 500) return fatal('registry_error', message, { cause: e });
-  return retriable('registry_error', message, { cause: e });
+  return retriable('registry_unavailable', message, { cause: e });
 }

@@ -18,10 +18,14 @@ export const RuntimeConfig = z
       })
       .default({ maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 30_000 }),
     shutdownTimeoutMs: z.number().int().positive().default(30_000).describe('SIGTERM: how long to drain in-flight work'),
+    groupProtocol: z.enum(['consumer', 'classic']).default('consumer')
+      .describe('consumer: KIP-848 group protocol (broker-side incremental assignment; Kafka 4.x); classic: cooperative-sticky rebalancing for older brokers'),
+    transactionTimeoutMs: z.number().int().min(1_000).default(15_000)
+      .describe('Exactly-once: how long the coordinator keeps a transaction of a crashed instance open before aborting it; a new owner of its partitions waits this long at most'),
     sessionTimeoutMs: z.number().int().min(6_000).default(30_000)
-      .describe('Consumer group session timeout: how long a crashed instance keeps its partitions before they move'),
-    heartbeatIntervalMs: z.number().int().positive().default(3_000).describe('Consumer group heartbeat interval'),
-    fetchMaxWaitMs: z.number().int().positive().default(500)
+      .describe('Classic protocol only: how long a crashed instance keeps its partitions (KIP-848: the broker\'s group.consumer.session.timeout.ms)'),
+    heartbeatIntervalMs: z.number().int().positive().default(3_000).describe('Classic protocol only: consumer group heartbeat interval'),
+    fetchMaxWaitMs: z.number().int().positive().default(100)
       .describe('Longest a fetch waits for data; also how soon fetching restarts after backpressure resumes'),
   })
   .default({
@@ -31,8 +35,10 @@ export const RuntimeConfig = z
     commitIntervalMs: 100,
     retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 30_000 },
     shutdownTimeoutMs: 30_000,
+    groupProtocol: 'consumer',
+    transactionTimeoutMs: 15_000,
     sessionTimeoutMs: 30_000,
     heartbeatIntervalMs: 3_000,
-    fetchMaxWaitMs: 500,
+    fetchMaxWaitMs: 100,
   });
 export type RuntimeConfig = z.infer<typeof RuntimeConfig>;

@@ -1,29 +1,36 @@
 import { setMaxListeners } from 'node:events';
-import type { Producer } from 'kafkajs';
 import { PartitionTracker } from './offset-tracker.js';
 import type { RecordResult } from './record-processor.js';
 
 /**
  * Everything the runtime holds for one assigned input partition during one assignment epoch. A partition gets a
- * fresh PartitionState (new epoch) when it is assigned, and again whenever its transactional state is reset
- * (failed transaction, fencing). Work started under an old epoch is aborted through `abort` and its results are
- * dropped: they are routed by (partition, epoch) and the old state is no longer in the runner's map.
+ * fresh PartitionState (new epoch) when it is assigned, and again whenever a failed transaction resets it. Work
+ * started under an old epoch is aborted through `abort` and its results are dropped: they are routed to the
+ * state object they started under, which is `closed` and no longer in the partition manager's map.
+ *
+ * Life cycle: initialising (paused at the consumer; committed offset and state store being read) → active
+ * (`tracker` set, records flow) → closed (revoked or replaced; never reopened).
  */
 export class PartitionState {
   readonly abort = new AbortController();
   tracker: PartitionTracker<RecordResult> | undefined;
-  /** Settles when the partition may take records: producer fenced the previous owner, committed offset known. */
-  ready: Promise<void> = Promise.resolve();
-  /** EOS only: the transactional producer of this input partition (transactional id derived, never generated). */
-  producer: Producer | undefined;
-  /** Set when the state was replaced or revoked; late completions must check it. */
   closed = false;
 
   constructor(
     readonly partition: number,
     readonly epoch: number,
   ) {
-    // Every in-flight record (and each LLM call it makes) listens on this one signal: hundreds by design.
+    // Every in-flight record of the partition listens on this one signal (directly or through a dependent one).
     setMaxListeners(0, this.abort.signal);
+  }
+
+  /** Records may be handed to the stage: initialised and not closed. */
+  get active(): boolean {
+    return !this.closed && this.tracker !== undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.abort.abort();
   }
 }

@@ -1,22 +1,14 @@
 import type { Logger } from 'pino';
-import { classify, poison, type ErrorCode, type PersonahubError } from '../errors.js';
+import { classify, isInfrastructure, poison, type ErrorCode, type PersonahubError } from '../errors.js';
 import { DLQ_HEADERS } from '../contracts/dlq.js';
 import type { Metrics } from '../metrics/catalogue.js';
 import type { Codec } from './codec.js';
 import type { RuntimeConfig } from './config.js';
-import type { FilterReason, RecordMeta, Stage } from './stage.js';
+import type { FilterReason, RecordMeta, Stage, StageContext } from './stage.js';
 import { backoffDelayMs, sleep } from './backoff.js';
 
-/** A message ready for the producer: physical topic, encoded value. */
-export interface PreparedMessage {
-  topic: string;
-  /** Logical topic, for metrics labels. */
-  logicalTopic: string;
-  key: string | Buffer | null;
-  value: Buffer;
-  headers: Record<string, string>;
-  partition?: number;
-}
+import type { PreparedMessage } from './ports.js';
+export type { PreparedMessage } from './ports.js';
 
 /** What one input record turned into; committed together with the offset past it. */
 export interface RecordResult {
@@ -43,13 +35,24 @@ export interface RecordProcessorDeps {
   physical: (logical: string) => string;
   /** Physical DLQ topic for this stage's input. */
   dlqTopic: string;
+  /** An infrastructure outage (registry, broker) is being waited out by this record / is over. */
+  onInfrastructureWait?(err: PersonahubError, waiting: boolean): void;
 }
+
+const INFRA_RETRY = { initialDelayMs: 500, maxDelayMs: 15_000 };
 
 /**
  * One record, start to finish, without touching Kafka: decode → validate input → process (retries with backoff)
  * → validate outputs → encode. Returns the messages to publish, or undefined when the work was aborted
  * (revocation / shutdown: the record stays incomplete and is re-read by whoever owns the partition next).
  * A fatal error is thrown to the caller, which stops the stage.
+ *
+ * `signal` is the partition's (shared by its records in flight). The stage sees a signal of its own per record
+ * (`ctx.signal`), created only if the stage reads it, so a stage that makes no cancellable call costs nothing and
+ * one that does need not wrap the shared signal itself.
+ *
+ * Infrastructure errors (registry or broker away: `isInfrastructure`) are waited out with backoff for as long as
+ * they last and do not count as attempts: an outage never dead-letters a valid record.
  */
 export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, signal: AbortSignal): Promise<RecordResult | undefined> {
   const stageName = d.stage.name;
@@ -57,6 +60,7 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
   const observe = (outcome: string) =>
     d.metrics.processingSeconds.observe({ stage: stageName, outcome }, (performance.now() - started) / 1000);
   let attempt = 1;
+  let infraWaits = 0;
   let firstFailureAt: string | undefined;
   const deadLetter = (err: PersonahubError): RecordResult => {
     observe('dead_lettered');
@@ -101,7 +105,7 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
         input = parsed.data;
         decoded = true;
       }
-      const outputs = await d.stage.process(input, { meta: rec.meta, signal, logger: d.logger, attempt });
+      const outputs = await d.stage.process(input, recordContext(rec.meta, signal, d.logger, attempt));
       if (signal.aborted) return undefined;
       if (!Array.isArray(outputs) || outputs.length === 0) {
         const reason = Array.isArray(outputs) ? 'unspecified' : outputs.filtered;
@@ -132,6 +136,14 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
       if (signal.aborted) return undefined;
       err = classify(e);
     }
+    if (isInfrastructure(err)) {
+      infraWaits++;
+      d.onInfrastructureWait?.(err, true);
+      const waited = await sleep(backoffDelayMs(infraWaits, INFRA_RETRY, err.retryAfterMs), signal);
+      d.onInfrastructureWait?.(err, false);
+      if (!waited) return undefined;
+      continue;
+    }
     firstFailureAt ??= new Date().toISOString();
     if (err.kind === 'fatal') throw err;
     if (err.kind === 'poison' || attempt >= d.retry.maxAttempts) return deadLetter(err);
@@ -140,4 +152,18 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
     if (!(await sleep(delay, signal))) return undefined;
     attempt++;
   }
+}
+
+/** The stage's view of one record; `signal` is a per-record dependent signal, made on first use only. */
+function recordContext(meta: RecordMeta, partitionSignal: AbortSignal, logger: Logger, attempt: number): StageContext {
+  let own: AbortSignal | undefined;
+  return {
+    meta,
+    logger,
+    attempt,
+    get signal() {
+      // AbortSignal.any: aborts with the partition's signal, held weakly by it, so nothing accumulates on it.
+      return (own ??= AbortSignal.any([partitionSignal]));
+    },
+  };
 }

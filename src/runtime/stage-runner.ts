@@ -1,64 +1,81 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { createKafka, createProducer } from '../kafka/client.js';
+import { createKafka, type KafkaClient } from '../kafka/client.js';
 import { classify, fatal, type PersonahubError } from '../errors.js';
 import { dlqTopic } from '../contracts/dlq.js';
 import type { Metrics } from '../metrics/catalogue.js';
 import { RuntimeConfig } from './config.js';
 import type { RecordMeta, Stage } from './stage.js';
 import type { RuntimeDeps, StageHandle } from './types.js';
-import { PartitionTracker } from './offset-tracker.js';
 import { OrderedScheduler } from './scheduler.js';
-import { PartitionState } from './partition-state.js';
-import { processRecord, type PreparedMessage, type RecordProcessorDeps, type RecordResult } from './record-processor.js';
-import { backoffDelayMs, sleep } from './backoff.js';
+import type { PartitionState } from './partition-state.js';
+import { PartitionManager } from './partition-manager.js';
+import { AtLeastOnceCommitter, TransactionalCommitter, isRedo, type Committer } from './committer.js';
+import { Intake } from './intake.js';
+import { Mutex } from './mutex.js';
+import { processRecord, type RecordProcessorDeps, type RecordResult } from './record-processor.js';
+import type { ConsumerPort, InputRecord, ProducerPort } from './ports.js';
+import { RdKafkaConsumerPort, RdKafkaProducerPort } from './rdkafka-ports.js';
+import { storeRestorer } from './state-store.js';
+import { sleep } from './backoff.js';
 
 const LAG_INTERVAL_MS = 5_000;
-/** How long a batch waits for capacity before the partition is paused and the batch's rest re-fetched later. */
-const HANDOFF_WAIT_MS = 1_000;
-const INIT_ATTEMPTS = 5;
-const MAX_CONSECUTIVE_TX_FAILURES = 5;
+/**
+ * Rounds that fail for a reason of their own (not a broker outage) this many times in a row stop the stage: a
+ * transaction that can never succeed (an output topic Kafka rejects, missing authorisation) would otherwise redo —
+ * and pay for — the same LLM work forever.
+ */
+const MAX_CONSECUTIVE_FAILED_ROUNDS = 5;
+
+/** Ports the runner talks to Kafka through; tests pass fakes, production builds them on librdkafka. */
+export interface RunnerPorts {
+  consumer: ConsumerPort;
+  newProducer(): Promise<ProducerPort>;
+  /** Latest end offset of an input partition (lag metric). */
+  highWatermark?(partition: number): Promise<number>;
+}
 
 /**
- * Runs one stage: a kafkajs consumer (eachBatch, no auto-commit), an ordered scheduler with bounded concurrency,
- * per-partition offset trackers, and a commit loop.
+ * Runs one stage: wires the parts and owns the life cycle.
  *
- * Exactly-once (EOS v1, since kafkajs has no KIP-447): one transactional producer per assigned input partition,
- * transactional id `<groupId>.tx.<topic>.<partition>`. On assignment the producer is initialised FIRST (this fences
- * any zombie owner and completes or aborts its pending transaction), and only THEN is the committed offset read:
- * reading it earlier could miss the zombie's last committed transaction and process its records twice.
- * Every commit round publishes, per partition, the outputs of the records below the contiguous watermark and the
- * watermark itself as the group's offset, in one transaction. A failed transaction resets the partition: in-flight
- * work is aborted, the producer re-initialised, the committed offset re-read and the consumer seeks to it.
+ *   intake             consume loop, hand-off to the scheduler, backpressure (pause/resume)
+ *   partition manager  assign → initialise (stable committed offset, state store restore) → revoke / reset
+ *   scheduler          bounded concurrency within the stage's declared ordering
+ *   committer          every commitIntervalMs one round: outputs below each partition's watermark + the
+ *                      watermarks, in one transaction (exactly-once) or produce-then-commit (at-least-once)
  *
- * At-least-once: one idempotent producer; each round produces the outputs, then commits the offsets.
+ * Rounds, final commits of revoked partitions and resets run one at a time (the transaction mutex). A round that
+ * has to be redone resets its partitions to their last committed offsets. Infrastructure outages (broker,
+ * registry) are waited out — readiness reports not-ready meanwhile — and never end the process; a fatal error
+ * stops the stage (and, through the process host, the process) within seconds.
  */
 export class StageRunner {
   private readonly cfg: RuntimeConfig;
   private readonly logger: Logger;
   private readonly metrics: Metrics;
-  private readonly kafka: Kafka;
+  private readonly client: KafkaClient;
   private readonly groupId: string;
   private readonly inputTopic: string;
   private readonly processorDeps: RecordProcessorDeps;
   private readonly scheduler: OrderedScheduler;
-  private readonly partitions = new Map<number, PartitionState>();
-  private consumer: Consumer | undefined;
-  private admin: Admin | undefined;
-  private sharedProducer: Producer | undefined;
-  private epochCounter = 0;
-  private paused = false;
+  private readonly mutex = new Mutex();
+  private readonly ports: RunnerPorts;
+  private readonly partitions: PartitionManager;
+  private readonly committer: Committer;
+  private readonly intake: Intake;
   private running = false;
-  private assigned = false;
   private stopping: Promise<void> | undefined;
   private fatalError: PersonahubError | undefined;
   private commitLoop: Promise<void> | undefined;
   private lagLoop: Promise<void> | undefined;
   private readonly stopSignal = new AbortController();
   private readonly idle = new Set<() => void>();
-  private readonly capacity = new Set<() => void>();
-  /** Consecutive failed transactions per partition (reset by a successful one). */
-  private readonly txFailures = new Map<number, number>();
+  /** Outage bookkeeping for readiness: partitions waiting to initialise, records waiting, commit waiting. */
+  private readonly waitingPartitions = new Set<number>();
+  private recordsWaiting = 0;
+  private commitWaiting = false;
+  private everAssigned = false;
+  private failedRounds = 0;
   private resolveReady!: () => void;
   private rejectReady!: (e: unknown) => void;
   private readonly readyP: Promise<void>;
@@ -69,6 +86,7 @@ export class StageRunner {
   constructor(
     private readonly stage: Stage<unknown>,
     private readonly deps: RuntimeDeps,
+    ports?: RunnerPorts,
   ) {
     this.cfg = RuntimeConfig.parse({ ...deps.config.runtime, ...deps.runtime });
     this.logger = deps.logger.child({ stage: stage.name });
@@ -76,7 +94,7 @@ export class StageRunner {
     const prefix = deps.topicPrefix ?? '';
     this.groupId = deps.groupId ?? `${prefix}personahub.${stage.name}`;
     this.inputTopic = prefix + stage.input.topic;
-    this.kafka = deps.kafka ?? createKafka(deps.config.kafka, { logger: this.logger, clientId: `personahub-${stage.name}` });
+    this.client = deps.kafka ?? createKafka(deps.config.kafka, { logger: this.logger, clientId: `personahub-${stage.name}` });
     this.scheduler = new OrderedScheduler(stage.ordering, this.cfg.maxInFlight);
     this.processorDeps = {
       stage,
@@ -86,7 +104,56 @@ export class StageRunner {
       retry: this.cfg.retry,
       physical: (t) => prefix + t,
       dlqTopic: dlqTopic(this.inputTopic, stage.name),
+      onInfrastructureWait: (err, waiting) => {
+        this.recordsWaiting += waiting ? 1 : -1;
+        if (waiting) this.metrics.infrastructureWaits.inc({ stage: stage.name, code: err.code });
+        this.updateReady();
+      },
     };
+    this.ports = ports ?? this.rdkafkaPorts();
+    const store = stage.store
+      ? storeRestorer({ spec: stage.store, client: this.client, codec: deps.codec, physical: (t) => prefix + t, stage: stage.name, metrics: deps.metrics, logger: this.logger })
+      : undefined;
+    this.partitions = new PartitionManager({
+      consumer: this.ports.consumer,
+      logger: this.logger,
+      ...(store ? { store } : {}),
+      exclusive: (section) => this.mutex.run(section),
+      commitFinal: (states) => this.commitStates(states),
+      onChange: () => this.afterChange(),
+      onRebalance: () => this.metrics.rebalances.inc({ stage: stage.name }),
+      fail: (err) => this.fail(err),
+      resume: (p) => {
+        if (!this.intake.isPaused) this.ports.consumer.resume([p]);
+      },
+      setWaiting: (p, waiting) => {
+        if (waiting) this.waitingPartitions.add(p);
+        else this.waitingPartitions.delete(p);
+        this.updateReady();
+      },
+    });
+    const committerDeps = {
+      newProducer: () => this.ports.newProducer(),
+      consumer: this.ports.consumer,
+      logger: this.logger,
+      onWait: (err: PersonahubError) => {
+        this.commitWaiting = true;
+        this.metrics.infrastructureWaits.inc({ stage: stage.name, code: err.code });
+        this.updateReady();
+      },
+    };
+    this.committer = this.cfg.delivery === 'exactly-once' ? new TransactionalCommitter(committerDeps) : new AtLeastOnceCommitter(committerDeps);
+    this.intake = new Intake({
+      consumer: this.ports.consumer,
+      partitions: this.partitions,
+      logger: this.logger,
+      capacity: () => Math.min(this.cfg.maxInFlight - this.scheduler.pending, 1_000),
+      overLimit: () => this.overLimit(),
+      handOff: (state, record) => this.handOff(state, record),
+      onHandedOff: () => this.metrics.inFlight.set({ stage: stage.name }, this.scheduler.pending),
+      onPauseChange: (paused) => this.metrics.pausedPartitions.set({ stage: stage.name }, paused ? this.partitions.size : 0),
+      fail: (err) => this.fail(err),
+    });
     this.primeCounters();
     this.readyP = new Promise((res, rej) => ((this.resolveReady = res), (this.rejectReady = rej)));
     this.readyP.catch(() => undefined);
@@ -94,10 +161,49 @@ export class StageRunner {
     this.doneP.catch(() => undefined);
   }
 
+  /** Production ports: librdkafka consumer (KIP-848 or classic cooperative) and one producer per stage instance. */
+  private rdkafkaPorts(): RunnerPorts {
+    const consumer = new RdKafkaConsumerPort({
+      client: this.client,
+      logger: this.logger,
+      groupId: this.groupId,
+      topic: this.inputTopic,
+      groupProtocol: this.cfg.groupProtocol,
+      sessionTimeoutMs: this.cfg.sessionTimeoutMs,
+      heartbeatIntervalMs: this.cfg.heartbeatIntervalMs,
+      fetchMaxWaitMs: this.cfg.fetchMaxWaitMs,
+      clientId: `personahub-${this.stage.name}`,
+    });
+    const eos = this.cfg.delivery === 'exactly-once';
+    return {
+      consumer,
+      newProducer: async () => {
+        const producer = new RdKafkaProducerPort({
+          client: this.client,
+          logger: this.logger,
+          // Names are persistent (group, topics); the transactional id is per producer instance on purpose: it is
+          // not what fences zombies under KIP-447 (the group generation is), and a fresh one never collides.
+          ...(eos ? { transactionalId: `${this.groupId}.tx.${randomUUID()}` } : {}),
+          transactionTimeoutMs: this.cfg.transactionTimeoutMs,
+          consumer: () => consumer.native,
+          inputTopic: this.inputTopic,
+          clientId: `personahub-${this.stage.name}`,
+        });
+        await producer.connect();
+        return producer;
+      },
+      highWatermark: async (p) => {
+        const admin = consumer.native;
+        return await new Promise<number>((resolve, reject) =>
+          admin.queryWatermarkOffsets(this.inputTopic, p, 10_000, (err, w) => (err ? reject(err) : resolve(w.highOffset))),
+        );
+      },
+    };
+  }
+
   /**
    * Export this stage's known label sets at 0 from the start. A labelled counter otherwise appears only at its
-   * first increment, and Prometheus' rate()/increase() cannot see that first step: a short run would show its
-   * first dead letters or outputs as 0/s.
+   * first increment, and Prometheus' rate()/increase() cannot see that first step.
    */
   private primeCounters(): void {
     const stage = this.stage.name;
@@ -106,10 +212,7 @@ export class StageRunner {
     this.metrics.recordsFiltered.inc({ stage, reason: 'stage' }, 0);
     for (const code of ['decode_failed', 'schema_invalid'] as const) this.metrics.recordsDeadLettered.inc({ stage, code }, 0);
     this.metrics.transactions.inc({ stage, outcome: 'committed' }, 0);
-  }
-
-  private get eos(): boolean {
-    return this.cfg.delivery === 'exactly-once';
+    this.metrics.stageReady.set({ stage }, 0);
   }
 
   handle(): StageHandle {
@@ -117,230 +220,52 @@ export class StageRunner {
       stage: this.stage.name,
       groupId: this.groupId,
       ready: this.readyP,
-      isReady: () => this.running && this.assigned,
+      isReady: () => this.isReady(),
       stop: () => this.stop(),
       done: this.doneP,
     };
   }
 
+  /** Connected, assigned at least once, no partition initialising against an outage, nothing waiting out one. */
+  private isReady(): boolean {
+    return this.running && this.everAssigned && !this.stopping && this.waitingPartitions.size === 0 && this.recordsWaiting === 0 && !this.commitWaiting;
+  }
+
+  private updateReady(): void {
+    this.metrics.stageReady.set({ stage: this.stage.name }, this.isReady() ? 1 : 0);
+  }
+
   async start(): Promise<void> {
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    if (!this.eos) {
-      this.sharedProducer = createProducer(this.kafka, { idempotent: true, maxInFlightRequests: 1 });
-      await this.sharedProducer.connect();
-    }
-    const consumer = this.kafka.consumer({
-      groupId: this.groupId,
-      readUncommitted: false,
-      maxBytesPerPartition: 1024 * 1024,
-      // Our eachBatch returns quickly (records are handed to the scheduler), so heartbeats are not starved.
-      sessionTimeout: this.cfg.sessionTimeoutMs,
-      heartbeatInterval: this.cfg.heartbeatIntervalMs,
-      rebalanceTimeout: 60_000,
-      // kafkajs sleeps this long when every partition is paused: it bounds the delay of resume().
-      maxWaitTimeInMs: this.cfg.fetchMaxWaitMs,
-    });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      this.onGroupJoin(e.payload.memberAssignment[this.inputTopic] ?? []).catch((err: unknown) => this.fail(classify(err)));
-    });
-    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => this.onEmptyBatch(e.payload));
-    consumer.on(consumer.events.CRASH, (e) => {
-      // kafkajs restarts itself on retriable crashes; a non-retriable crash ends the consumer for good.
-      if (!e.payload.restart) this.fail(fatal('kafka_fatal', `consumer crashed: ${e.payload.error.message}`, { cause: e.payload.error }));
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [this.inputTopic], fromBeginning: true });
+    await this.ports.consumer.start(this.partitions);
     this.running = true;
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    this.intake.start();
     this.commitLoop = this.runCommitLoop();
     this.lagLoop = this.runLagLoop();
-    this.logger.info({ groupId: this.groupId, topic: this.inputTopic, delivery: this.cfg.delivery }, 'stage started');
+    this.logger.info({ groupId: this.groupId, topic: this.inputTopic, delivery: this.cfg.delivery, protocol: this.cfg.groupProtocol }, 'stage started');
   }
 
-  // ---- assignment ------------------------------------------------------------------------------------------
+  // ---- records ---------------------------------------------------------------------------------------------
 
-  private async onGroupJoin(assignment: number[]): Promise<void> {
-    this.metrics.rebalances.inc({ stage: this.stage.name });
-    const now = new Set(assignment);
-    const revoked = [...this.partitions.keys()].filter((p) => !now.has(p));
-    for (const p of revoked) await this.dropPartition(p);
-    const added = assignment.filter((p) => !this.partitions.has(p));
-    const states = added.map((p) => this.ensurePartition(p));
-    await Promise.all(states.map((s) => s.ready));
-    this.assigned = true;
-    this.resolveReady();
-    this.logger.info({ assignment, revoked, added }, 'assignment');
-  }
-
-  /** The partition's current state, created (and initialised asynchronously) if missing. */
-  private ensurePartition(partition: number): PartitionState {
-    const existing = this.partitions.get(partition);
-    if (existing) return existing;
-    const state = new PartitionState(partition, ++this.epochCounter);
-    this.partitions.set(partition, state);
-    state.ready = this.initPartitionWithRetry(state);
-    state.ready.catch((e: unknown) => this.fail(classify(e)));
-    return state;
-  }
-
-  /** Broker hiccups during assignment (coordinator moving, CONCURRENT_TRANSACTIONS) are retried, not fatal. */
-  private async initPartitionWithRetry(state: PartitionState): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.initPartition(state);
-      } catch (e) {
-        const err = classify(e);
-        if (err.kind !== 'retriable' || attempt >= INIT_ATTEMPTS || state.closed) throw err;
-        this.logger.warn({ partition: state.partition, attempt, err: err.message }, 'partition init failed; retrying');
-        await state.producer?.disconnect().catch(() => undefined);
-        state.producer = undefined;
-        await sleep(backoffDelayMs(attempt, { initialDelayMs: 500, maxDelayMs: 5_000 }), state.abort.signal);
-      }
-    }
-  }
-
-  private async initPartition(state: PartitionState): Promise<void> {
-    if (this.eos) {
-      const producer = createProducer(this.kafka, {
-        transactionalId: `${this.groupId}.tx.${this.inputTopic}.${state.partition}`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        transactionTimeout: 60_000,
-      });
-      // connect() runs InitProducerId for the transactional id: fences the previous owner (must precede the read below)
-      await producer.connect();
-      state.producer = producer;
-    }
-    const committed = await this.fetchCommitted(state.partition);
-    if (state.closed) return;
-    // Stateful stages restore from their changelog here: read_committed, so exactly the state of committed input.
-    await this.stage.onAssigned?.([state.partition]);
-    if (state.closed) return;
-    state.tracker = new PartitionTracker<RecordResult>(state.epoch, committed);
-    this.metrics.committedOffset.set({ stage: this.stage.name, topic: this.stage.input.topic, partition: String(state.partition) }, committed);
-    // Position the consumer exactly at the committed offset: after a reset it may be ahead (records we dropped).
-    this.consumer?.seek({ topic: this.inputTopic, partition: state.partition, offset: String(committed) });
-  }
-
-  private async fetchCommitted(partition: number): Promise<number> {
-    const [topicOffsets] = await this.admin!.fetchOffsets({ groupId: this.groupId, topics: [this.inputTopic] });
-    const entry = topicOffsets?.partitions.find((p) => p.partition === partition);
-    const offset = Number(entry?.offset ?? -1);
-    if (offset >= 0) return offset;
-    // no committed offset yet: start from the beginning of the log (fromBeginning)
-    const bounds = await this.admin!.fetchTopicOffsets(this.inputTopic);
-    return Number(bounds.find((b) => b.partition === partition)?.low ?? 0);
-  }
-
-  /**
-   * Forget a partition: abort its work, drop its uncommitted results, close its producer, and let a stateful stage
-   * forget state built from records that were never committed (it is restored again on the next assignment).
-   */
-  private async dropPartition(partition: number): Promise<void> {
-    const state = this.partitions.get(partition);
-    if (!state) return;
-    this.partitions.delete(partition);
-    state.closed = true;
-    state.abort.abort();
-    await state.ready.catch(() => undefined);
-    await state.producer?.disconnect().catch(() => undefined);
-    await this.stage.onRevoked?.([partition]);
-    this.updateGauges();
-  }
-
-  /** A transaction failed (fenced, or a broker error mid-transaction): start the partition over from its committed offset. */
-  private async resetPartition(partition: number, reason: unknown): Promise<void> {
-    this.logger.warn({ partition, err: String(reason) }, 'resetting partition after a failed commit');
-    await this.dropPartition(partition);
-    if (this.running) await this.ensurePartition(partition).ready;
-  }
-
-  // ---- consuming -------------------------------------------------------------------------------------------
-
-  private async onBatch({ batch, resolveOffset, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
-    if (this.stopping || batch.topic !== this.inputTopic) return;
-    const state = this.ensurePartition(batch.partition);
-    // A stateful stage may restore for longer than the session timeout: keep heartbeating while waiting
-    // (kafkajs only heartbeats between batches or when asked to).
-    let settled = false;
-    // (a failed init already stopped the stage through fail(); the tracker check below then skips the batch)
-    const ready = state.ready.then(
-      () => void (settled = true),
-      () => void (settled = true),
-    );
-    while (!settled) {
-      const tick = new AbortController();
-      await Promise.race([ready, sleep(this.cfg.heartbeatIntervalMs, tick.signal)]);
-      tick.abort();
-      if (!settled) await heartbeat();
-    }
-    // After awaiting, the partition may have been revoked/reset, or a seek may be pending: this batch is stale.
-    if (state.closed || !state.tracker || !isRunning() || isStale() || this.stopping) return;
-    let handedOver = 0;
-    for (const m of batch.messages) {
-      // Backpressure: stop handing over at the bound and pause. The rest of the batch stays unresolved, so
-      // kafkajs fetches it again from the last resolved offset after resume() (kafkajs 2.x fetches a partition's
-      // next batch only after eachBatch returned, so no later batch can arrive past this gap).
-      if (this.overLimit()) {
-        // Keep the batch for a short while if capacity frees up soon (no re-fetch); else pause and give it back.
-        const waited = new AbortController();
-        await Promise.race([new Promise<void>((r) => this.capacity.add(r)), sleep(HANDOFF_WAIT_MS, waited.signal)]);
-        waited.abort();
-        await heartbeat();
-        if (state.closed || !isRunning() || isStale() || this.stopping) break;
-        if (this.overLimit()) {
-          this.pauseInput();
-          break;
-        }
-      }
-      const offset = Number(m.offset);
-      resolveOffset(m.offset);
-      handedOver++;
-      if (!state.tracker.begin(offset)) continue;
-      this.metrics.recordsIn.inc({ stage: this.stage.name, topic: this.stage.input.topic });
-      const meta: RecordMeta = {
-        topic: this.inputTopic,
-        partition: batch.partition,
-        offset: m.offset,
-        key: m.key ? m.key.toString('utf8') : null,
-        timestamp: m.timestamp,
-        headers: headersToStrings(m.headers),
-      };
-      const orderingKey = this.scheduler.orderingKey(batch.partition, meta.key);
-      void this.scheduler
-        .submit(orderingKey, () => this.runRecord(state, { meta, key: m.key, value: m.value }, offset))
-        .then(() => this.afterChange())
-        .catch((e: unknown) => this.fail(classify(e)));
-    }
-    // The whole batch was handed over: offsets after its last record that carry no record for us (transaction
-    // markers, aborted records) are trivially complete, so the committed offset can pass them. Without this a
-    // drained exactly-once consumer keeps a residual "lag" of one marker per upstream transaction.
-    if (handedOver === batch.messages.length && !state.closed && state.tracker) state.tracker.skipTo(Number(batch.lastOffset()) + 1);
-    this.afterChange();
-  }
-
-  /**
-   * kafkajs never calls eachBatch for a fetch that held only control records (transaction markers); it resolves
-   * them itself and reports the batch through END_BATCH_PROCESS with batchSize 0. Record the skipped offsets so
-   * the commit position moves past them (only when nothing of ours is waiting below them: see skipTo).
-   */
-  private onEmptyBatch(payload: { topic: string; partition: number; batchSize: number; lastOffset: string }): void {
-    if (payload.topic !== this.inputTopic || payload.batchSize !== 0) return;
-    const state = this.partitions.get(payload.partition);
-    if (!state || state.closed || !state.tracker) return;
-    state.tracker.skipTo(Number(payload.lastOffset) + 1);
+  private handOff(state: PartitionState, r: InputRecord): void {
+    this.metrics.recordsIn.inc({ stage: this.stage.name, topic: this.stage.input.topic });
+    const key = r.key ? r.key.toString('utf8') : null;
+    const meta: RecordMeta = {
+      topic: this.inputTopic,
+      partition: r.partition,
+      offset: String(r.offset),
+      key,
+      timestamp: String(r.timestamp),
+      headers: r.headers,
+    };
+    const orderingKey = this.scheduler.orderingKey(r.partition, key);
+    void this.scheduler
+      .submit(orderingKey, () => this.runRecord(state, { meta, key: r.key, value: r.value }, r.offset))
+      .then(() => this.afterChange())
+      .catch((e: unknown) => this.fail(classify(e)));
   }
 
   private async runRecord(state: PartitionState, rec: Parameters<typeof processRecord>[1], offset: number): Promise<void> {
     if (state.closed) return;
-    this.updateGauges();
     let result: RecordResult | undefined;
     try {
       result = await processRecord(this.processorDeps, rec, state.abort.signal);
@@ -356,7 +281,7 @@ export class StageRunner {
 
   private bufferedTotal(): number {
     let n = 0;
-    for (const s of this.partitions.values()) n += s.tracker?.buffered ?? 0;
+    for (const s of this.partitions.all()) n += s.tracker?.buffered ?? 0;
     return n;
   }
 
@@ -364,42 +289,17 @@ export class StageRunner {
     return this.scheduler.pending >= this.cfg.maxInFlight || this.bufferedTotal() >= this.cfg.maxBufferedOutputs;
   }
 
-  /** Backpressure: stop fetching the input until `afterChange` sees both bounds respected again. */
-  private pauseInput(): void {
-    if (this.paused || !this.consumer) return;
-    try {
-      this.consumer.pause([{ topic: this.inputTopic }]);
-    } catch (e) {
-      this.logger.warn({ err: String(e) }, 'pause failed (consumer restarting?)');
-      return;
-    }
-    this.paused = true;
-    this.metrics.pausedPartitions.set({ stage: this.stage.name }, this.partitions.size);
-  }
-
-  /** Called after every hand-off, completion and commit: resume fetching, update gauges, wake waiters. */
+  /** After every completion, commit and assignment change: gauges, readiness, backpressure, idle waiters. */
   private afterChange(): void {
-    this.updateGauges();
-    const over = this.overLimit();
-    if (!over && this.paused && this.consumer && !this.stopping) {
-      this.paused = false;
-      try {
-        this.consumer.resume([{ topic: this.inputTopic }]);
-      } catch (e) {
-        this.logger.warn({ err: String(e) }, 'resume failed (consumer restarting?)');
-      }
+    if (this.partitions.size > 0 && !this.everAssigned) {
+      this.everAssigned = true;
+      this.resolveReady();
     }
-    this.metrics.pausedPartitions.set({ stage: this.stage.name }, this.paused ? this.partitions.size : 0);
-    if (this.scheduler.pending === 0) for (const wake of this.idle) wake();
-    if (!over) {
-      for (const wake of this.capacity) wake();
-      this.capacity.clear();
-    }
-  }
-
-  private updateGauges(): void {
     this.metrics.inFlight.set({ stage: this.stage.name }, this.scheduler.pending);
     this.metrics.bufferedOutputs.set({ stage: this.stage.name }, this.bufferedTotal());
+    this.updateReady();
+    this.intake.nudge();
+    if (this.scheduler.pending === 0) for (const wake of this.idle) wake();
   }
 
   // ---- committing ------------------------------------------------------------------------------------------
@@ -408,103 +308,69 @@ export class StageRunner {
     while (this.running) {
       await sleep(this.cfg.commitIntervalMs, this.stopSignal.signal);
       if (!this.running) break;
-      try {
-        await this.commitRound();
-      } catch (e) {
-        // a round that throws (e.g. a partition reset whose re-initialisation failed) must not kill the loop
-        const err = classify(e);
-        if (err.kind === 'fatal') return this.fail(err);
-        this.logger.warn({ err: err.message }, 'commit round failed; retrying next round');
-      }
+      await this.commitRound();
     }
   }
 
-  /** One round: every partition with something committable publishes it (EOS: one transaction per partition). */
-  async commitRound(): Promise<void> {
-    const states = [...this.partitions.values()].filter((s) => !s.closed && s.tracker?.hasCommittable());
-    if (this.eos) await Promise.all(states.map((s) => this.commitTransactional(s)));
-    else if (states.length > 0) await this.commitAtLeastOnce(states);
+  /** One round: every active partition with something committable, in one transaction. */
+  commitRound(): Promise<void> {
+    return this.mutex.run(() => this.commitStates(this.partitions.active().filter((s) => s.tracker!.hasCommittable())));
+  }
+
+  /** Commit the given partitions' completed work (call inside the mutex). Redo on failure; stop on fatal. */
+  private async commitStates(states: PartitionState[]): Promise<void> {
+    if (states.length === 0) return;
+    const rounds = states.map((s) => ({ s, ...s.tracker!.committable() }));
+    const messages = rounds.flatMap((r) => r.results.flatMap((x) => x.messages));
+    const offsets = rounds.map((r) => ({ partition: r.s.partition, offset: r.watermark }));
+    try {
+      await this.committer.commit(messages, offsets, this.stopSignal.signal);
+    } catch (e) {
+      const err = classify(e);
+      this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'aborted' });
+      if (!isRedo(err)) return this.fail(err);
+      const outage = err.cause !== undefined && classify(err.cause).code === 'kafka_retriable';
+      if (!outage && ++this.failedRounds >= MAX_CONSECUTIVE_FAILED_ROUNDS) {
+        return this.fail(fatal('kafka_fatal', `${this.failedRounds} consecutive transactions failed on ${this.inputTopic}: ${err.message}`, { cause: err }));
+      }
+      this.logger.warn({ partitions: offsets.map((o) => o.partition), err: err.message }, 'round not committed; partitions restart from their committed offsets');
+      this.partitions.reset(rounds.filter((r) => !r.s.closed).map((r) => r.s.partition));
+      return;
+    } finally {
+      this.afterChange();
+    }
+    this.failedRounds = 0;
+    if (this.commitWaiting) {
+      this.commitWaiting = false;
+      this.updateReady();
+    }
+    this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'committed' });
+    const stage = this.stage.name;
+    for (const r of rounds) {
+      r.s.tracker!.commitSucceeded(r.watermark);
+      for (const x of r.results) {
+        if (x.outcome === 'dead_lettered') this.metrics.recordsDeadLettered.inc({ stage, code: x.deadLetterCode ?? 'internal' });
+        else for (const m of x.messages) this.metrics.recordsOut.inc({ stage, topic: m.logicalTopic });
+      }
+      this.metrics.committedOffset.set({ stage, topic: this.stage.input.topic, partition: String(r.s.partition) }, r.watermark);
+    }
     this.afterChange();
   }
 
-  private async commitTransactional(state: PartitionState): Promise<void> {
-    const tracker = state.tracker!;
-    const { watermark, results } = tracker.committable();
-    const producer = state.producer!;
-    let tx: Awaited<ReturnType<Producer['transaction']>> | undefined;
-    try {
-      tx = await producer.transaction();
-      const messages = results.flatMap((r) => r.messages);
-      if (messages.length > 0) await tx.sendBatch({ topicMessages: groupByTopic(messages) });
-      await tx.sendOffsets({
-        consumerGroupId: this.groupId,
-        topics: [{ topic: this.inputTopic, partitions: [{ partition: state.partition, offset: String(watermark) }] }],
-      });
-      if (state.closed) throw fatal('fenced', 'partition revoked during the transaction');
-      await tx.commit();
-    } catch (e) {
-      this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'aborted' });
-      if (tx?.isActive()) await tx.abort().catch(() => undefined);
-      if (state.closed) return;
-      // A transaction that keeps failing (missing DLQ/output topic, authorisation) would re-do the same work
-      // forever, paying for every LLM call again: after a few consecutive failures the stage stops instead.
-      const failures = (this.txFailures.get(state.partition) ?? 0) + 1;
-      this.txFailures.set(state.partition, failures);
-      if (failures >= MAX_CONSECUTIVE_TX_FAILURES) {
-        return this.fail(fatal('kafka_fatal', `${failures} consecutive transactions failed on ${this.inputTopic}[${state.partition}]: ${(e as Error).message}`, { cause: e }));
-      }
-      await this.resetPartition(state.partition, e);
-      return;
-    }
-    this.txFailures.delete(state.partition);
-    this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'committed' });
-    this.recordCommitted(state, watermark, results);
-  }
-
-  private async commitAtLeastOnce(states: PartitionState[]): Promise<void> {
-    const rounds = states.map((s) => ({ s, ...s.tracker!.committable() }));
-    try {
-      const messages = rounds.flatMap((r) => r.results.flatMap((x) => x.messages));
-      if (messages.length > 0) await this.sharedProducer!.sendBatch({ topicMessages: groupByTopic(messages) });
-      const live = rounds.filter((r) => !r.s.closed);
-      await this.consumer!.commitOffsets(
-        live.map((r) => ({ topic: this.inputTopic, partition: r.s.partition, offset: String(r.watermark) })),
-      );
-    } catch (e) {
-      // Outputs may be published twice (at-least-once); the next round retries from the same watermark.
-      this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'failed' });
-      this.logger.warn({ err: String(e) }, 'commit round failed; will retry');
-      return;
-    }
-    this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'committed' });
-    for (const r of rounds) this.recordCommitted(r.s, r.watermark, r.results);
-  }
-
-  private recordCommitted(state: PartitionState, watermark: number, results: RecordResult[]): void {
-    state.tracker!.commitSucceeded(watermark);
-    const stage = this.stage.name;
-    for (const r of results) {
-      if (r.outcome === 'dead_lettered') this.metrics.recordsDeadLettered.inc({ stage, code: r.deadLetterCode ?? 'internal' });
-      else for (const m of r.messages) this.metrics.recordsOut.inc({ stage, topic: m.logicalTopic });
-    }
-    this.metrics.committedOffset.set({ stage, topic: this.stage.input.topic, partition: String(state.partition) }, watermark);
-  }
-
   private async runLagLoop(): Promise<void> {
+    const high = this.ports.highWatermark;
+    if (!high) return;
     while (this.running) {
-      try {
-        const highs = await this.admin!.fetchTopicOffsets(this.inputTopic);
-        for (const s of this.partitions.values()) {
-          const high = Number(highs.find((h) => h.partition === s.partition)?.high ?? 0);
-          if (s.tracker) {
-            this.metrics.consumerLag.set(
-              { stage: this.stage.name, topic: this.stage.input.topic, partition: String(s.partition) },
-              Math.max(0, high - s.tracker.committed),
-            );
-          }
+      for (const s of this.partitions.active()) {
+        try {
+          const h = await high(s.partition);
+          this.metrics.consumerLag.set(
+            { stage: this.stage.name, topic: this.stage.input.topic, partition: String(s.partition) },
+            Math.max(0, h - s.tracker!.committed),
+          );
+        } catch (e) {
+          this.logger.debug({ err: String(e) }, 'lag poll failed');
         }
-      } catch (e) {
-        this.logger.debug({ err: String(e) }, 'lag poll failed');
       }
       await sleep(LAG_INTERVAL_MS, this.stopSignal.signal);
     }
@@ -513,28 +379,24 @@ export class StageRunner {
   // ---- stopping --------------------------------------------------------------------------------------------
 
   private fail(err: PersonahubError): void {
-    if (err.kind !== 'fatal') {
-      this.logger.error({ err: err.message, code: err.code }, 'unexpected runtime error; stopping');
-    }
+    if (err.kind !== 'fatal') this.logger.error({ err: err.message, code: err.code }, 'unexpected runtime error; stopping');
+    else this.logger.error({ err: err.message, code: err.code }, 'fatal error; stopping');
     this.fatalError ??= err;
     void this.stop();
   }
 
-  /** Stop fetching, drain in-flight work (bounded), commit, disconnect. Idempotent. */
+  /** Stop fetching, drain in-flight work (bounded), commit, leave the group, disconnect. Idempotent. */
   stop(): Promise<void> {
     return (this.stopping ??= this.doStop());
   }
 
   private async doStop(): Promise<void> {
     this.logger.info({ inFlight: this.scheduler.pending, fatal: this.fatalError?.message }, 'stopping: draining');
-    try {
-      this.consumer?.pause([{ topic: this.inputTopic }]);
-    } catch {
-      // not running yet: nothing to pause
-    }
-    // Drain: wait until no record is in flight, bounded by shutdownTimeoutMs; then abort what remains (it stays
-    // uncommitted and is re-read by the next owner).
-    if (!this.fatalError) {
+    this.updateReady();
+    await this.intake.stop().catch(() => undefined);
+    if (!this.fatalError && this.running) {
+      // Drain: wait until no record is in flight, bounded by shutdownTimeoutMs; what remains is abandoned
+      // (uncommitted, re-read by the next owner).
       const timeout = new AbortController();
       await Promise.race([
         new Promise<void>((resolve) => {
@@ -543,21 +405,23 @@ export class StageRunner {
         }),
         sleep(this.cfg.shutdownTimeoutMs, timeout.signal),
       ]);
-      timeout.abort(); // the timer must not keep the process alive
+      timeout.abort();
     }
     this.running = false;
-    this.stopSignal.abort();
-    for (const s of this.partitions.values()) s.abort.abort();
+    for (const s of this.partitions.all()) s.abort.abort();
     await this.commitLoop?.catch(() => undefined);
-    await this.commitRound().catch((e: unknown) => this.logger.warn({ err: String(e) }, 'final commit failed'));
+    if (!this.fatalError) {
+      // The final round must not wait forever on a broker that is gone: bounded by the shutdown timeout.
+      await Promise.race([this.commitRound().catch(() => undefined), sleep(this.cfg.shutdownTimeoutMs)]);
+    }
+    this.stopSignal.abort();
     await this.lagLoop?.catch(() => undefined);
-    await this.consumer?.disconnect().catch(() => undefined);
-    for (const p of [...this.partitions.keys()]) await this.dropPartition(p);
-    await this.sharedProducer?.disconnect().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
+    await this.ports.consumer.stop().catch(() => undefined);
+    this.partitions.closeAll();
+    await this.committer.close().catch(() => undefined);
     await this.stage.close?.().catch(() => undefined);
-    this.assigned = false;
     this.logger.info('stopped');
+    this.metrics.stageReady.set({ stage: this.stage.name }, 0);
     if (this.fatalError) {
       this.rejectReady(this.fatalError);
       this.rejectDone(this.fatalError);
@@ -566,30 +430,4 @@ export class StageRunner {
       this.resolveDone();
     }
   }
-}
-
-function groupByTopic(messages: PreparedMessage[]) {
-  const byTopic = new Map<string, Array<{ key: string | Buffer | null; value: Buffer; headers: Record<string, string>; partition?: number }>>();
-  for (const m of messages) {
-    let list = byTopic.get(m.topic);
-    if (!list) byTopic.set(m.topic, (list = []));
-    const msg: { key: string | Buffer | null; value: Buffer; headers: Record<string, string>; partition?: number } = {
-      key: m.key,
-      value: m.value,
-      headers: m.headers,
-    };
-    if (m.partition !== undefined) msg.partition = m.partition;
-    list.push(msg);
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-function headersToStrings(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined) continue;
-    const first = Array.isArray(v) ? v[v.length - 1] : v;
-    if (first !== undefined) out[k] = first.toString();
-  }
-  return out;
 }

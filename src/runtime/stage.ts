@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { LlmClient } from '../llm/types.js';
+import type { StateStoreSpec } from './state-store.js';
 
 /**
  * The contract between the runtime and a stage. A stage is pure processing logic: it never touches Kafka,
@@ -37,8 +38,11 @@ export interface RecordMeta {
 
 export interface StageContext {
   meta: RecordMeta;
-  /** Aborted when the record's partition is revoked or the process shuts down: stop work, results are dropped. */
-  signal: AbortSignal;
+  /**
+   * This record's own signal: aborted when its partition is revoked or reset, or the process shuts down (stop
+   * work, results are dropped). Hand it to cancellable calls directly.
+   */
+  readonly signal: AbortSignal;
   logger: Logger;
   /** Attempt number of this record, from 1. */
   attempt: number;
@@ -80,10 +84,11 @@ export interface Stage<I = unknown> {
    * error); a bare [] still works and counts as `unspecified`. Throw a PersonahubError to fail.
    */
   process(record: I, ctx: StageContext): Promise<StageResult>;
-  /** Optional: restore state for newly assigned partitions before any record of them is processed. */
-  onAssigned?(partitions: number[]): Promise<void>;
-  /** Optional: forget state of revoked partitions. */
-  onRevoked?(partitions: number[]): Promise<void>;
+  /**
+   * Optional state store, owned by the runtime: restored from its changelog before any record of a newly assigned
+   * (or reset) partition is processed, dropped on revocation. The stage writes changes as outputs to the changelog.
+   */
+  readonly store?: StateStoreSpec<any>;
   close?(): Promise<void>;
 }
 

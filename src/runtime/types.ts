@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../kafka/client.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics/catalogue.js';
@@ -13,8 +13,8 @@ export interface RuntimeDeps {
   logger: Logger;
   /** Decodes the input topic and encodes output topics (registry codec in production, JSON codec in tests). */
   codec: Codec;
-  /** A kafkajs client; built from `config.kafka` when absent. One client may be shared by several stages. */
-  kafka?: Kafka;
+  /** The Kafka client factory; built from `config.kafka` when absent. One may be shared by several stages. */
+  kafka?: KafkaClient;
   /** Consumer group; default `personahub.<stage.name>` (prefixed with `topicPrefix`). Never generated. */
   groupId?: string;
   /**
@@ -62,6 +62,4 @@ export interface StageFactoryContext {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  /** The topic prefix the runtime will apply (RuntimeDeps.topicPrefix), for factories that read topics themselves. */
-  topicPrefix?: string;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { valueSubject } from '../../topics/types.js';
-import { createProducer } from '../../src/kafka/client.js';
+import { createTopicsAndWait } from '../../src/kafka/admin.js';
 import { deleteTopicsWithPrefix, kafka, randomPrefix, registry } from '../foundation/helpers.js';
 
 /**
@@ -70,9 +70,9 @@ describe('personahub CLI conventions', () => {
     const topic = `${prefix}export-me`;
     const admin = kafka().admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
     await admin.disconnect();
-    const producer = createProducer(kafka(), { idempotent: true });
+    const producer = kafka().producer({ idempotent: true });
     await producer.connect();
     await producer.send({ topic, messages: [{ value: '{"n":1}' }, { value: '{"n":2}' }] });
     await producer.disconnect();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../../src/kafka/client.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';

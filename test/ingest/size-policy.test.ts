@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { topicsFor } from '../../topics/index.js';
-import { DOCUMENT_MAX_MESSAGE_BYTES } from '../../topics/types.js';
+import { DOCUMENT_MAX_MESSAGE_BYTES, INPUT_MAX_MESSAGE_BYTES } from '../../topics/types.js';
 import { loadConfig } from '../../src/config/load.js';
+import { Config } from '../../src/config/schema.js';
+
+const loadConfigWith = (raw: unknown) => Config.parse(raw);
 import { openInput } from '../../src/ingest/open.js';
 import type { IngestItem } from '../../src/ingest/types.js';
 
@@ -25,7 +28,7 @@ async function read(file: string, maxDocumentBytes?: number) {
 describe('size policy', () => {
   it('skips a 5 MB page as too_large and keeps reading; a page just under the limit passes unchanged', async () => {
     const limit = loadConfig().ingest.maxDocumentBytes;
-    expect(limit).toBe(1_000_000);
+    expect(limit).toBe(900_000);
     const file = join(mkdtempSync(join(tmpdir(), 'ph-size-')), 'docs.jsonl');
     writeFileSync(file, [line('small', 500), line('huge', 5_000_000), line('near', limit - 1_000), line('after', 500)].join('\n'));
     const items = await read(file);
@@ -37,7 +40,7 @@ describe('size policy', () => {
     expect(strict.filter((i) => i.kind === 'skipped').length).toBe(2);
   });
 
-  it('every topic that carries pages accepts 4 MiB messages (the limit plus envelope, with room for a batch)', () => {
+  it('the limits form a chain: ingest < web.documents < one producer message < every other page-carrying topic', () => {
     const pages = topicsFor().filter((t) => t.name.startsWith('web.documents'));
     expect(pages.map((t) => t.name).sort()).toEqual([
       'web.documents',
@@ -48,8 +51,19 @@ describe('size policy', () => {
       'web.documents.unique',
       'web.documents.unique.dlq.extract',
     ]);
-    for (const t of pages) expect(t.configs['max.message.bytes'], t.name).toBe(String(DOCUMENT_MAX_MESSAGE_BYTES));
-    expect(loadConfig().ingest.maxDocumentBytes * 4).toBeLessThanOrEqual(DOCUMENT_MAX_MESSAGE_BYTES);
+    for (const t of pages) {
+      const want = t.name === 'web.documents' ? INPUT_MAX_MESSAGE_BYTES : DOCUMENT_MAX_MESSAGE_BYTES;
+      expect(t.configs['max.message.bytes'], t.name).toBe(String(want));
+    }
+    const LIBRDKAFKA_MESSAGE_MAX = 1_000_000; // what personahub's producers write in one message (librdkafka default)
+    // ingest's limit + registry frame + a 512-character key + batch header fit the entry topic...
+    expect(loadConfig().ingest.maxDocumentBytes + 5 + 512 + 100).toBeLessThan(INPUT_MAX_MESSAGE_BYTES);
+    // ...whose largest record, wrapped in a route record (< 1 KB) or with DLQ headers (< 4 KB), is one producer message...
+    expect(INPUT_MAX_MESSAGE_BYTES + 4096).toBeLessThan(LIBRDKAFKA_MESSAGE_MAX);
+    // ...which every other page-carrying topic accepts.
+    expect(LIBRDKAFKA_MESSAGE_MAX).toBeLessThan(DOCUMENT_MAX_MESSAGE_BYTES);
+    // The configurable limit cannot be set past the entry topic.
+    expect(() => loadConfigWith({ ingest: { maxDocumentBytes: INPUT_MAX_MESSAGE_BYTES } })).toThrow();
     // Topics that never carry a page keep the broker default.
     expect(topicsFor().find((t) => t.name === 'personas.unique')!.configs['max.message.bytes']).toBeUndefined();
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from '../../src/kafka/client.js';
+import type { Kafka } from './helpers.js';
 import { z } from 'zod';
 import { dlqTopic } from '../../src/contracts/dlq.js';
 import { fatal } from '../../src/errors.js';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from '../../src/kafka/client.js';
+import type { Kafka } from './helpers.js';
 import { z } from 'zod';
 import { poison } from '../../src/errors.js';
 import { DLQ_HEADERS, dlqTopic } from '../../src/contracts/dlq.js';
 import { startStage, type Stage } from '../../src/runtime/index.js';
-import { createProducer } from '../../src/kafka/client.js';
-import { NumberRecord, committedOffset, createTopics, produce, readAll, testConfig, testDeps, connectBroker, uniq, waitFor } from './helpers.js';
+import { NumberRecord, committedOffset, createTopics, produce, readAll, setCommittedOffset, testConfig, testDeps, connectBroker, uniq, waitFor } from './helpers.js';
 
 const Out = z.object({ n: z.number().int(), doubled: z.number().int() });
 
@@ -112,7 +112,7 @@ describe('runtime on the real broker', () => {
     await waitFor('first run committed', async () => (await committedOffset(admin, first.groupId, t.input)) === 20);
     await first.stop();
     // an operator rewinds the group (e.g. to replay after a fix)
-    await admin.setOffsets({ groupId: first.groupId, topic: t.input, partitions: [{ partition: 0, offset: '5' }] });
+    await setCommittedOffset(kafka, first.groupId, t.input, 0, 5);
     const second = await startStage(doubler(t.name), testDeps(config, { topicPrefix: t.prefix }));
     await waitFor('second run committed', async () => (await committedOffset(admin, second.groupId, t.input)) === 20);
     const out = await readAll(kafka, t.output, (r) => r.length >= 35);
@@ -159,34 +159,49 @@ describe('runtime on the real broker', () => {
     }
   });
 
-  it('a slow onAssigned (state restore longer than the session timeout) keeps the membership', async () => {
+  it('a declared state store is restored from its changelog (read_committed) before any record of the partition', async () => {
     const t = await setup(1);
+    const changelog = `${t.prefix}${t.name}.changelog`;
+    await createTopics(admin, [changelog], 1);
+    // Two committed entries and one in an aborted transaction: only the committed ones may be restored.
+    const upstream = kafka.producer({ transactionalId: uniq('changelog-tx') });
+    await upstream.connect();
+    const ok = await upstream.transaction();
+    await ok.send({ topic: changelog, messages: [{ key: 'a', value: JSON.stringify({ n: 100 }) }, { key: 'b', value: JSON.stringify({ n: 101 }) }] });
+    await ok.commit();
+    const aborted = await upstream.transaction();
+    await aborted.send({ topic: changelog, messages: [{ key: 'c', value: JSON.stringify({ n: 999 }) }] });
+    await aborted.abort();
+    await upstream.disconnect();
     await produce(kafka, t.input, Array.from({ length: 5 }, (_, n) => ({ key: String(n), value: JSON.stringify({ n }) })));
     const events: string[] = [];
     const stage: Stage<{ n: number }> = {
       ...doubler(t.name),
-      async onAssigned(partitions) {
-        events.push(`assigned ${partitions.join(',')}`);
-        await new Promise((r) => setTimeout(r, 8_000)); // > sessionTimeoutMs
+      store: {
+        changelogTopic: `${t.name}.changelog`,
+        schema: NumberRecord,
+        restore: (p, v) => void events.push(`restore ${p}:${v.n}`),
+        drop: (p) => void events.push(`drop ${p}`),
       },
       async process(rec) {
         events.push(`process ${rec.n}`);
         return [{ topic: 'out', key: String(rec.n), value: { n: rec.n, doubled: rec.n * 2 } }];
       },
     };
-    const deps = testDeps(testConfig({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 }), { topicPrefix: t.prefix });
+    const deps = testDeps(testConfig(), { topicPrefix: t.prefix });
     const handle = await startStage(stage, deps);
     await waitFor('committed', async () => (await committedOffset(admin, handle.groupId, t.input)) === 5, 60_000);
     await handle.stop();
-    expect(events[0]).toBe('assigned 0'); // restore ran before any record of the partition
-    expect(events.filter((e) => e.startsWith('assigned'))).toHaveLength(1); // never kicked out and re-assigned
-    expect((await deps.metrics.rebalances.get()).values[0]?.value).toBe(1);
+    expect(events.slice(0, 3)).toEqual(['drop 0', 'restore 0:100', 'restore 0:101']);
+    expect(events.filter((e) => e.startsWith('restore'))).toHaveLength(2); // the aborted entry never applied
+    expect(events.filter((e) => e.startsWith('process'))).toHaveLength(5);
+    expect((await deps.metrics.stateRestoredRecords.get()).values[0]?.value).toBe(2);
   });
 
   it('input written in transactions: a drained stage commits past the transaction markers (no residual lag)', async () => {
     const t = await setup(1);
     // Three upstream transactions: each leaves a commit marker after its records, the last one at the very end.
-    const upstream = createProducer(kafka, { transactionalId: uniq('upstream-tx'), idempotent: true, maxInFlightRequests: 1 });
+    const upstream = kafka.producer({ transactionalId: uniq('upstream-tx') });
     await upstream.connect();
     for (let batch = 0; batch < 3; batch++) {
       const tx = await upstream.transaction();

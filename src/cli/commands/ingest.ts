@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../../config/load.js';
-import { createKafka, createProducer } from '../../kafka/client.js';
+import { createKafka } from '../../kafka/client.js';
 import { createRegistryClient } from '../../registry/client.js';
 import { createRegistryCodec } from '../../registry/codec.js';
 import { jsonCodec } from '../../runtime/json-codec.js';
@@ -49,7 +49,7 @@ export async function ingestFile(o: IngestFileOptions): Promise<IngestSummary> {
   const config = loadConfig(o.configFile);
   const kafka = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-ingest` });
   const codec = o.plain ? jsonCodec : createRegistryCodec(createRegistryClient(config.registry));
-  const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({ idempotent: true });
   const input = openInput(o.file, o.format ?? detectFormat(o.file), { maxDocumentBytes: config.ingest.maxDocumentBytes });
   const showBar = (o.progress ?? true) && process.stderr.isTTY === true && input.totalBytes !== undefined;
   const bar = showBar

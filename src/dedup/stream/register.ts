@@ -1,4 +1,3 @@
-import { createKafka } from '../../kafka/client.js';
 import { registerStageFactory, stageFactoryNames } from '../../runtime/registry.js';
 import type { StageFactoryContext } from '../../runtime/types.js';
 import { createBandsStage, createEntryStage, type NearDupStreamSpec } from './stages.js';
@@ -10,10 +9,7 @@ import { documentStreamSpec, PAGE_FILTER_STAGE, PERSONA_DEDUP_STAGE, personaStre
  * Importing this module registers them once. documents.method `none` means: do not run `pagefilter`.
  */
 function build<I>(spec: NearDupStreamSpec<I>, ctx: StageFactoryContext) {
-  const kafka = createKafka(ctx.config.kafka, { logger: ctx.logger, clientId: `personahub-${spec.name}-restore` });
-  // the restore reader needs the physical changelog name: the runner passes its topic prefix along (tests, demos)
-  const topicPrefix = (ctx as StageFactoryContext & { topicPrefix?: string }).topicPrefix ?? '';
-  const deps = { kafka, metrics: ctx.metrics, logger: ctx.logger, topicPrefix };
+  const deps = { metrics: ctx.metrics, logger: ctx.logger };
   return [createEntryStage(spec, deps), createBandsStage(spec, deps)];
 }
 

@@ -1,9 +1,7 @@
-import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Metrics } from '../../metrics/catalogue.js';
 import { filtered, type Stage, type StageContext, type StageOutput, type StageResult } from '../../runtime/stage.js';
-import { restorePartition } from './changelog-restore.js';
 import { ChangelogEntry, RouteRecord, stepKind } from './route-record.js';
 import type { Scheme } from './schemes.js';
 import { StepState } from './step-state.js';
@@ -27,8 +25,9 @@ import { StepState } from './step-state.js';
  * Cost of routing: a dropped item may have been stored under its earlier keys ("ghost"); a later item that
  * matches only the ghost is dropped although the ghost was not kept. Jaccard distance is a metric, so such an
  * item is within 2(1-t) of the ghost's own near-duplicate (word-Jaccard >= 0.8 for t = 0.9) — still a close
- * variant, measured in the tests. State survives crashes through the compacted changelog (restored read_committed
- * on assignment); at-least-once mode may forward an item twice (never drops one that should be kept).
+ * variant, measured in the tests. State survives crashes through the compacted changelog, a state store the
+ * runtime owns and restores read_committed on assignment (src/runtime/state-store.ts); the stages never touch
+ * Kafka. At-least-once mode may forward an item twice (never drops one that should be kept).
  */
 export interface NearDupStreamSpec<I> {
   /** Entry stage name (`dedup` for personas, `pagefilter` for pages); the bands stage is `<name>-bands`. */
@@ -47,12 +46,8 @@ export interface NearDupStreamSpec<I> {
 }
 
 export interface StreamDeps {
-  kafka: Kafka;
   metrics: Metrics;
   logger: Logger;
-  /** The runtime's topic prefix (tests): the restore reader needs the physical changelog name. */
-  topicPrefix?: string;
-  restoreTimeoutMs?: number;
 }
 
 export function createEntryStage<I>(spec: NearDupStreamSpec<I>, deps: StreamDeps): Stage<I> {
@@ -87,25 +82,16 @@ export function createBandsStage<I>(spec: NearDupStreamSpec<I>, deps: StreamDeps
     // Correctness needs one record of a partition at a time, in offset order: the partition order decides pairs.
     ordering: 'partition',
     stateSize: () => [...states.values()].reduce((n, s) => n + s.size, 0),
-    async onAssigned(partitions) {
-      for (const p of partitions) {
-        const state = new StepState();
-        await restorePartition({
-          kafka: deps.kafka,
-          topic: (deps.topicPrefix ?? '') + spec.changelogTopic,
-          partition: p,
-          groupPrefix: `${deps.topicPrefix ?? ''}personahub.${name}`,
-          logger: deps.logger,
-          ...(deps.restoreTimeoutMs ? { timeoutMs: deps.restoreTimeoutMs } : {}),
-          apply: (e) => state.restore(e),
-        });
-        states.set(p, state);
-      }
-      gauge();
-    },
-    async onRevoked(partitions) {
-      for (const p of partitions) states.delete(p);
-      gauge();
+    store: {
+      changelogTopic: spec.changelogTopic,
+      schema: ChangelogEntry,
+      restore(partition: number, entry: ChangelogEntry) {
+        stateOf(partition).restore(entry);
+      },
+      drop(partition: number) {
+        states.delete(partition);
+        gauge();
+      },
     },
     async process(rec: RouteRecord, ctx: StageContext): Promise<StageResult> {
       const p = ctx.meta.partition;

@@ -2,7 +2,6 @@ import { filtered, type Stage, type StageDeps, type StageOutput } from '../../ru
 import type { Config } from '../../config/schema.js';
 import { Persona } from '../../contracts/persona.js';
 import { normalize, personaId } from '../../dedup/index.js';
-import { callSignal } from '../call-signal.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { childBudgets } from './budget.js';
 import { EXPAND_PROMPT, expandMessages, expandReplySchema } from './prompt.js';
@@ -32,7 +31,7 @@ export function createExpandStage(config: Config, deps: StageDeps): Stage<Person
         messages: expandMessages(cfg, parent.text, budgets.length),
         schema: expandReplySchema,
         schemaName: 'related_personas',
-        signal: callSignal(ctx),
+        signal: ctx.signal,
       });
       const seen = new Set<string>([parent.id]);
       const children: Array<{ id: string; text: string; relation: string }> = [];

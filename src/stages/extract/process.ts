@@ -3,7 +3,6 @@ import type { Config } from '../../config/schema.js';
 import { WebDocument } from '../../contracts/web-document.js';
 import { Persona } from '../../contracts/persona.js';
 import { normalize, personaId } from '../../dedup/index.js';
-import { callSignal } from '../call-signal.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { hop0Budget } from '../expand/budget.js';
 import { EXTRACT_PROMPT, extractMessages, extractReplySchema } from './prompt.js';
@@ -48,7 +47,7 @@ export function createExtractStage(config: Config, deps: StageDeps): Stage<WebDo
         messages: extractMessages(cfg, { url: doc.url, text }),
         schema: replySchema,
         schemaName: 'personas',
-        signal: callSignal(ctx),
+        signal: ctx.signal,
       });
       // The same persona text under two perspectives is one persona: keep the first, by id.
       const seen = new Set<string>();

@@ -5,7 +5,6 @@ import { Persona } from '../../contracts/persona.js';
 import { SCENARIOS, SCENARIO_OUTPUTS, type ScenarioName } from '../../contracts/scenarios.js';
 import { syntheticSampleSchema, type SyntheticSample } from '../../contracts/synthetic.js';
 import { stableId, unitInterval } from '../hash.js';
-import { callSignal } from '../call-signal.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../topics.js';
 import { SCENARIO_TABLE } from './scenarios.js';
 import { scenarioParams, synthMessages, synthPromptId } from './prompt.js';
@@ -46,7 +45,7 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, confi
         messages: synthMessages(scenario, cfg, persona.text),
         schema: SCENARIO_OUTPUTS[scenario] as z.ZodType<SyntheticSample['output']>,
         schemaName: `${scenario}_sample`,
-        signal: callSignal(ctx),
+        signal: ctx.signal,
       });
       const sample: SyntheticSample = {
         id: sampleId(persona.id, scenario, spec.version),

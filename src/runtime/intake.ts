@@ -1,0 +1,99 @@
+import type { Logger } from 'pino';
+import { classify, type PersonahubError } from '../errors.js';
+import type { PartitionManager } from './partition-manager.js';
+import type { PartitionState } from './partition-state.js';
+import type { ConsumerPort, InputRecord } from './ports.js';
+
+export interface IntakeDeps {
+  consumer: ConsumerPort;
+  partitions: PartitionManager;
+  logger: Logger;
+  /** How many more records may be handed over now (the in-flight bound minus what is in flight). */
+  capacity(): number;
+  /** True while in-flight records or buffered outputs are at their bound. */
+  overLimit(): boolean;
+  /** Hand one record of an active partition to the stage (already begun in its tracker). */
+  handOff(state: PartitionState, record: InputRecord): void;
+  /** After a poll's records were handed over (gauges). */
+  onHandedOff(): void;
+  /** Pause state changed (metrics). */
+  onPauseChange(paused: boolean): void;
+  fail(err: PersonahubError): void;
+}
+
+/**
+ * The consume loop: poll, hand records of active partitions to the stage, and apply backpressure.
+ *
+ * Backpressure pauses the assigned partitions at the consumer rather than stopping to poll: polling must go on,
+ * because rebalance callbacks are served from it and librdkafka leaves the group when the application has not
+ * polled for max.poll.interval.ms (a slow LLM would otherwise cost the assignment). A pause discards what
+ * librdkafka had prefetched for the partition; after resume it fetches again from the last delivered offset.
+ *
+ * Transaction markers: the consumer's position moves past markers and aborted records it never delivers. When a
+ * partition has no record in flight the tracker's fetch position is moved up to the consumer's, so the committed
+ * offset passes them too (otherwise a drained exactly-once consumer shows a lag of one marker per upstream
+ * transaction).
+ */
+export class Intake {
+  private running = false;
+  private paused = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly d: IntakeDeps) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run().catch((e: unknown) => this.d.fail(classify(e)));
+  }
+
+  /** Capacity freed or partitions changed: re-evaluate backpressure without waiting for the next poll. */
+  nudge(): void {
+    this.applyBackpressure();
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.applyBackpressure();
+      // Poll at most what may be handed over; while paused, poll anyway (rebalances are served from poll).
+      const records = await this.d.consumer.poll(Math.max(1, this.paused ? 1 : this.d.capacity()));
+      for (const r of records) {
+        const state = this.d.partitions.get(r.partition);
+        // A record of a partition that is initialising or closed: it is re-read after the partition's seek.
+        if (!state?.active || !state.tracker!.begin(r.offset)) continue;
+        this.d.handOff(state, r);
+      }
+      if (records.length > 0) this.d.onHandedOff();
+      for (const state of this.d.partitions.active()) {
+        if (state.tracker!.incomplete > 0) continue;
+        const position = this.d.consumer.position(state.partition);
+        if (position !== undefined) state.tracker!.skipTo(position);
+      }
+    }
+  }
+
+  private applyBackpressure(): void {
+    const over = this.d.overLimit();
+    const active = this.d.partitions.active().map((s) => s.partition);
+    if (over && !this.paused) {
+      this.d.consumer.pause(active);
+      this.paused = true;
+      this.d.onPauseChange(true);
+    } else if (!over && this.paused) {
+      this.d.consumer.resume(active);
+      this.paused = false;
+      this.d.onPauseChange(false);
+    }
+  }
+}

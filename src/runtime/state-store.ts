@@ -1,0 +1,75 @@
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { KafkaClient } from '../kafka/client.js';
+import { readToEnd } from '../kafka/read-to-end.js';
+import type { Metrics } from '../metrics/catalogue.js';
+import type { Codec } from './codec.js';
+
+/**
+ * A state store a stage declares and the runtime owns (Kafka Streams' model): the stage keeps the state in memory
+ * and writes every change as an output to the changelog topic, in the same transaction as the input's offset; the
+ * runtime restores partition p of the store from partition p of the changelog before it hands the stage any record
+ * of input partition p (the changelog is co-partitioned with the input), and again after a failed transaction.
+ * Restore reads read_committed to the end offset taken at its start (src/kafka/read-to-end.ts), so the state is
+ * exactly that of the committed input: changes of aborted transactions are never applied.
+ */
+export interface StateStoreSpec<V = unknown> {
+  /** Logical changelog topic (compacted), co-partitioned with the stage's input. */
+  changelogTopic: string;
+  /** Each changelog value is decoded by the runtime's codec and validated with this schema before `restore`. */
+  schema: z.ZodType<V>;
+  /** Apply one changelog value to partition p's state (restore). Must be idempotent: a value may come twice. */
+  restore(partition: number, value: V): void;
+  /** Forget partition p's state (revoked, or about to be restored again after a failed transaction). */
+  drop(partition: number): void;
+}
+
+export interface StoreRestorer {
+  restore(partition: number, signal: AbortSignal): Promise<void>;
+  drop(partition: number): void;
+}
+
+/** The runtime side of a declared store: restore through the one read-to-end helper, with progress metrics. */
+export function storeRestorer(o: {
+  spec: StateStoreSpec;
+  client: KafkaClient;
+  codec: Codec;
+  physical: (logical: string) => string;
+  stage: string;
+  metrics: Metrics;
+  logger: Logger;
+}): StoreRestorer {
+  const topic = o.physical(o.spec.changelogTopic);
+  return {
+    async restore(partition, signal) {
+      o.spec.drop(partition);
+      const labels = { stage: o.stage, partition: String(partition) };
+      const started = performance.now();
+      let applied = 0;
+      let ignored = 0;
+      await readToEnd({
+        client: o.client,
+        topic,
+        partitions: [partition],
+        signal,
+        onProgress: (remaining) => o.metrics.stateRestoreRemaining.set(labels, remaining),
+        onRecord: async (r) => {
+          if (r.value === null) return; // tombstone: compaction's delete marker, nothing to apply
+          const parsed = o.spec.schema.safeParse(await o.codec.decode(topic, r.value).catch(() => undefined));
+          if (!parsed.success) {
+            ignored++;
+            return;
+          }
+          o.spec.restore(partition, parsed.data);
+          applied++;
+          o.metrics.stateRestoredRecords.inc({ stage: o.stage });
+        },
+      });
+      o.metrics.stateRestoreRemaining.set(labels, 0);
+      o.logger.info({ topic, partition, applied, ignored, ms: Math.round(performance.now() - started) }, 'state store restored');
+    },
+    drop(partition) {
+      o.spec.drop(partition);
+    },
+  };
+}

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../src/config/load.js';
-import { createKafka, createProducer } from '../src/kafka/client.js';
+import { createKafka } from '../src/kafka/client.js';
+import { createTopicsAndWait } from '../src/kafka/admin.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics/catalogue.js';
 import { jsonCodec, runStages } from '../src/runtime/index.js';
@@ -35,18 +36,18 @@ const topics: Array<[string, number, boolean]> = [
   [dlqTopic(P(T.personas.input), 'dedup'), 1, false],
   [dlqTopic(P(T.personas.route), 'dedup-bands'), 1, false],
 ];
-await admin.createTopics({
-  topics: topics.map(([topic, numPartitions, compact]) => ({ topic, numPartitions, replicationFactor: 1, ...(compact ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}) })),
-  waitForLeaders: true,
-});
+await createTopicsAndWait(
+  admin,
+  topics.map(([topic, numPartitions, compact]) => ({ topic, numPartitions, replicationFactor: 1, ...(compact ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}) })),
+);
 try {
   const metrics = createMetrics(new Registry());
   const spec = personaStreamSpec(config.dedup);
-  const deps = { kafka, metrics, logger, topicPrefix: prefix };
+  const deps = { metrics, logger };
   const proc = await runStages([createEntryStage(spec, deps), createBandsStage(spec, deps)], { config, metrics, logger, codec: jsonCodec, kafka, topicPrefix: prefix }, { http: false, signals: false });
   await Promise.all(proc.stages.map((s) => s.ready));
   const lines = generatePersonaLines(items, 7);
-  const producer = createProducer(kafka);
+  const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   const t0 = Date.now();
   const provenance = { stage: 'bench', model: 'none', simulated: true, promptId: 'p', promptVersion: '1', params: {}, usage: { inputTokens: 0, outputTokens: 0 }, createdAt: new Date().toISOString() };

@@ -136,6 +136,12 @@ num.partitions=1
 auto.create.topics.enable=${AUTO_CREATE}
 # Tests create many short-lived groups: do not delay the first rebalance.
 group.initial.rebalance.delay.ms=0
+# KIP-848 consumer groups (personahub's default protocol): a crashed member's partitions move after 10 s instead
+# of the default 45 s (heartbeat every second). Production brokers keep their own values.
+group.consumer.min.session.timeout.ms=6000
+group.consumer.session.timeout.ms=10000
+group.consumer.min.heartbeat.interval.ms=1000
+group.consumer.heartbeat.interval.ms=1000
 num.network.threads=3
 num.io.threads=4
 log.retention.hours=168
@@ -166,14 +172,14 @@ start_kafka() {
 ready_kafka() {
   local pid dir="$STACK_DIR/kafka"
   pid="$(running_pid kafka)" || die "kafka is not running (see $dir/logs)"
-  # Readiness: the broker answers metadata requests (kafkajs admin) — not just an open port.
+  # Readiness: the broker answers metadata requests and its coordinators are loaded — not just an open port.
   local deadline=$((SECONDS + TIMEOUT))
   until port_open "$KAFKA_PORT"; do
     kill -0 "$pid" 2>/dev/null || { tail -n 30 "$dir/logs/stdout.log" >&2; die "kafka exited during startup"; }
     (( SECONDS < deadline )) || die "kafka did not open port $KAFKA_PORT in ${TIMEOUT}s (see $dir/logs)"
     sleep 0.5
   done
-  if [[ -d "$REPO/node_modules/kafkajs" ]]; then
+  if [[ -f "$REPO/node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node" ]]; then
     node "$HERE/wait-kafka.mjs" "127.0.0.1:$KAFKA_PORT" "$((deadline - SECONDS > 5 ? deadline - SECONDS : 5))" >&2 \
       || die "kafka did not answer in ${TIMEOUT}s (see $dir/logs)"
   fi

@@ -2,24 +2,24 @@
 // transaction coordinators are loaded. Warming the coordinators here creates __consumer_offsets and
 // __transaction_state once, so the first test that uses a consumer group or a transactional producer does not race
 // their creation ("coordinator is loading" errors). Usage: node wait-kafka.mjs <host:port> <timeoutSeconds>.
-import { Kafka, logLevel } from 'kafkajs';
+import { createRequire } from 'node:module';
 
+const require = createRequire(import.meta.url);
+const { KafkaJS } = require('@confluentinc/kafka-javascript');
 const [broker = '127.0.0.1:19092', timeoutArg = '60'] = process.argv.slice(2);
 const deadline = Date.now() + Number(timeoutArg) * 1000;
-const kafka = new Kafka({ clientId: 'personahub-stack-probe', brokers: [broker], logLevel: logLevel.NOTHING,
-  connectionTimeout: 2000, retry: { retries: 0 } });
+const quiet = { info() {}, warn() {}, error() {}, debug() {}, namespace() { return quiet; }, setLogLevel() {} };
+const base = { 'bootstrap.servers': broker, 'client.id': 'personahub-stack-probe', 'socket.connection.setup.timeout.ms': 2000 };
 
 async function attempt() {
-  const admin = kafka.admin();
-  const producer = kafka.producer({ transactionalId: 'personahub-stack-probe', idempotent: true, maxInFlightRequests: 1,
-    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1000 } });
+  const kafka = new KafkaJS.Kafka({});
+  const admin = kafka.admin({ ...base, kafkaJS: { logger: quiet } });
+  const producer = kafka.producer({ ...base, 'transaction.timeout.ms': 30000, kafkaJS: { transactionalId: 'personahub-stack-probe', idempotent: true, logger: quiet } });
   try {
     await admin.connect();
-    const cluster = await admin.describeCluster();
-    await admin.listTopics();
-    await admin.describeGroups(['personahub-stack-probe']); // FindCoordinator(GROUP) -> __consumer_offsets
+    await admin.listTopics({ timeout: 5000 });
+    await admin.describeGroups(['personahub-stack-probe'], { timeout: 5000 }); // FindCoordinator(GROUP) -> __consumer_offsets
     await producer.connect(); // InitProducerId -> __transaction_state
-    return cluster;
   } finally {
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
@@ -29,8 +29,8 @@ async function attempt() {
 let lastError = 'no attempt';
 while (Date.now() < deadline) {
   try {
-    const cluster = await attempt();
-    console.log(`kafka ready: cluster ${cluster.clusterId}, controller ${cluster.controller}, coordinators loaded`);
+    await attempt();
+    console.log('kafka ready: metadata answered, coordinators loaded');
     process.exit(0);
   } catch (err) {
     lastError = err instanceof Error ? err.message : String(err);

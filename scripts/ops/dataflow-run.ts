@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
-import { createKafka, createProducer } from '../../src/kafka/client.js';
+import { createKafka } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
 import { ingestFile } from '../../src/cli/commands/ingest.js';
@@ -79,7 +79,7 @@ export async function runDataflowOnce(o: DataflowRunOptions): Promise<DataflowRu
     writeFileSync(docs, `${lines.slice(0, o.maxDocuments ?? 8).join('\n')}\n`);
     const ingest = await ingestFile({ file: docs, prefix, configFile, progress: false });
     log(`ingested ${ingest.produced} documents under prefix ${prefix}`);
-    const producer = createProducer(kafka);
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({
       topic: `${prefix}web.documents`,

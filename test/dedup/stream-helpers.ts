@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from '../../src/kafka/client.js';
+import { readToEnd } from '../../src/kafka/read-to-end.js';
+import type { Kafka } from '../runtime/helpers.js';
 import { dlqTopic } from '../../src/contracts/dlq.js';
 import type { Persona } from '../../src/contracts/persona.js';
 import { personaId } from '../../src/dedup/normalize.js';
 import { DEDUP_STREAM_TOPICS as T } from '../../src/dedup/stream/specs.js';
-import { readPartitionToEnd } from '../../src/dedup/stream/changelog-restore.js';
 import { committedOffset, createTopics } from '../runtime/helpers.js';
+import { createTopicsAndWait } from '../../src/kafka/admin.js';
 
 /** Shared by the dedup stream integration and chaos tests: child processes, topics, personas, drain check. */
 const FIXTURE = fileURLToPath(new URL('./fixtures/dedup-child.ts', import.meta.url));
@@ -48,10 +50,9 @@ export async function createDedupTopics(admin: Admin, prefix: string): Promise<v
   const P = (t: string) => prefix + t;
   await createTopics(admin, [P(T.personas.input)], 3);
   await createTopics(admin, [P(T.personas.route)], 4);
-  await admin.createTopics({
-    topics: [{ topic: P(T.personas.changelog), numPartitions: 4, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-    waitForLeaders: true,
-  });
+  await createTopicsAndWait(admin, [
+    { topic: P(T.personas.changelog), numPartitions: 4, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+  ]);
   await createTopics(admin, [P(T.personas.output), dlqTopic(P(T.personas.input), 'dedup'), dlqTopic(P(T.personas.route), 'dedup-bands')], 1);
 }
 
@@ -69,7 +70,7 @@ export async function dedupDrained(kafka: Kafka, admin: Admin, prefix: string): 
     const committed = await committedOffset(admin, P('personahub.dedup-bands'), P(T.personas.route), e.partition);
     if (committed < Number(e.high) - 8) return false; // cheap pre-check before reading the partition
     let last = -1;
-    await readPartitionToEnd({ kafka, topic: P(T.personas.route), partition: e.partition, groupPrefix: P('test-drain'), onMessage: (_v, o) => (last = Math.max(last, Number(o))) });
+    await readToEnd({ client: kafka, topic: P(T.personas.route), partitions: [e.partition], onRecord: (r) => void (last = Math.max(last, r.offset)) });
     if (committed < last + 1) return false;
   }
   const after = await admin.fetchTopicOffsets(P(T.personas.route));
@@ -77,6 +78,6 @@ export async function dedupDrained(kafka: Kafka, admin: Admin, prefix: string): 
 }
 
 export async function deletePrefixed(admin: Admin, prefixes: string[]): Promise<void> {
-  const mine = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
+  const mine = (await admin.listTopics()).filter((t: string) => prefixes.some((p) => t.startsWith(p)));
   if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 }).catch(() => undefined);
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import type { Kafka } from 'kafkajs';
 import { createMetrics } from '../../src/metrics/catalogue.js';
 import { createLogger } from '../../src/logger.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -43,7 +42,7 @@ async function runProtocol(texts: string[], partitions: number, seed: number) {
 
 async function runSpec<I>(spec: NearDupStreamSpec<I>, items: I[], partitions: number, seed: number) {
   const metrics = createMetrics(new Registry());
-  const deps = { kafka: {} as Kafka, metrics, logger: createLogger('t', 'error') };
+  const deps = { metrics, logger: createLogger('t', 'error') };
   const entry = createEntryStage(spec, deps);
   const bands = createBandsStage(spec, deps);
   const queues: RouteRecord[][] = Array.from({ length: partitions }, () => []);

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from '../../src/kafka/client.js';
+import type { Kafka } from '../runtime/helpers.js';
+import { readToEnd } from '../../src/kafka/read-to-end.js';
 import { personaId, words } from '../../src/dedup/normalize.js';
 import { generatePersonaSet } from '../../src/dedup/eval/personas.js';
 import { DEDUP_STREAM_TOPICS as T } from '../../src/dedup/stream/specs.js';
 import { produce, connectBroker, uniq, waitFor } from '../runtime/helpers.js';
-import { readPartitionToEnd } from '../../src/dedup/stream/changelog-restore.js';
 import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChild, type DedupChild } from './stream-helpers.js';
 
 /**
@@ -54,7 +55,7 @@ describe('streaming dedup under SIGKILL', () => {
     await waitFor('drained after restarts', () => dedupDrained(kafka, admin, prefix), 240_000, 1000);
 
     const out: Array<{ id: string; text: string }> = [];
-    await readPartitionToEnd({ kafka, topic: prefix + T.personas.output, partition: 0, groupPrefix: `${prefix}test-read`, onMessage: (v) => out.push(JSON.parse(v.toString()) as { id: string; text: string }) });
+    await readToEnd({ client: kafka, topic: prefix + T.personas.output, partitions: [0], onRecord: (r) => void out.push(JSON.parse(r.value!.toString()) as { id: string; text: string }) });
     const ids = out.map((p) => p.id);
     expect(new Set(ids).size, 'each text at most once').toBe(ids.length);
     const sets = new Map(texts.map((t) => [personaId(t), new Set(words(t))]));

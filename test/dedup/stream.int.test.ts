@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from '../../src/kafka/client.js';
+import type { Kafka } from '../runtime/helpers.js';
 import { personaId } from '../../src/dedup/normalize.js';
 import { wordJaccard } from '../../src/dedup/minhash.js';
 import { generatePersonaSet } from '../../src/dedup/eval/personas.js';

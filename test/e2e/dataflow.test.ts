@@ -10,7 +10,7 @@ import { SAMPLE_DOCUMENTS } from '../../src/cli/commands/up.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { DLQ_HEADERS, dlqTopic, SCENARIOS, type Persona, type SyntheticSample, type WebDocument } from '../../src/contracts/index.js';
-import { createKafka, createProducer } from '../../src/kafka/client.js';
+import { createKafka } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import { createRegistryCodec } from '../../src/registry/codec.js';
@@ -113,13 +113,12 @@ describe('dataflow end to end (real Kafka, registry, simulator)', () => {
     // ---- input: 8 documents (7 registry-framed, 1 plain JSON as kcat or a crawler writes it), one malformed and
     // one schema-invalid record -------------------------------------------------------------------------------
     const kafka = createKafka(config.kafka, { logger });
-    const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({ idempotent: true });
     const codec = createRegistryCodec(createRegistryClient(config.registry));
     await producer.connect();
     const input = prefix + DATAFLOW_TOPICS.documents;
     await producer.send({
       topic: input,
-      acks: -1,
       messages: [
         ...(await Promise.all(inputDocs.slice(0, 4).map(async (d) => ({ key: d.id, value: await codec.encode(input, d) })))),
         { key: 'broken-1', value: MALFORMED },

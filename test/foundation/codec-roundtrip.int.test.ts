@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicsFor } from '../../topics/index.js';
 import { WebDocument } from '../../src/contracts/index.js';
-import { createProducer } from '../../src/kafka/client.js';
+import { readToEnd } from '../../src/kafka/read-to-end.js';
 import { applyTopicPlan, planTopics } from '../../src/kafka/topic-plan.js';
 import { createRegistryCodec } from '../../src/registry/codec.js';
 import { registerValueSubjects } from '../../src/registry/subjects.js';
 import { isPersonahubError } from '../../src/errors.js';
-import { deleteTopicsWithPrefix, eventually, kafka, randomPrefix, registry } from './helpers.js';
+import { deleteTopicsWithPrefix, kafka, randomPrefix, registry } from './helpers.js';
 
 describe('registry codec through a real topic', () => {
   const k = kafka();
@@ -35,21 +35,20 @@ describe('registry codec through a real topic', () => {
 
   it('registry-framed and plain JSON records both decode to valid WebDocuments; garbage is poison', async () => {
     const codec = createRegistryCodec(registry());
-    const producer = createProducer(k, { idempotent: true });
+    const producer = k.producer({ idempotent: true });
     await producer.connect();
     const framed = await Promise.all(docs.slice(0, 10).map(async (d) => ({ key: d.id, value: await codec.encode(topic, d) })));
     const plain = docs.slice(10).map((d) => ({ key: d.id, value: Buffer.from(`\n${JSON.stringify(d)}`) }));
     await producer.send({ topic, messages: [...framed, ...plain, { key: 'bad', value: Buffer.from([0xde, 0xad]) }] });
     await producer.disconnect();
 
-    const consumer = k.consumer({ groupId: `${prefix}reader` });
     const decoded = new Map<string, unknown>();
     const failures: unknown[] = [];
     let framedCount = 0;
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
+    await readToEnd({
+      client: k,
+      topic,
+      onRecord: async (message) => {
         if (message.value![0] === 0) framedCount++;
         try {
           decoded.set(message.key!.toString(), await codec.decode(topic, message.value!));
@@ -58,11 +57,6 @@ describe('registry codec through a real topic', () => {
         }
       },
     });
-    try {
-      await eventually(async () => (decoded.size + failures.length >= docs.length + 1 ? true : undefined), 60_000, 'all records consumed');
-    } finally {
-      await consumer.disconnect();
-    }
 
     expect(framedCount).toBe(10);
     for (const d of docs) expect(WebDocument.parse(decoded.get(d.id))).toEqual(d);

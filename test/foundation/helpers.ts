@@ -10,13 +10,13 @@ import { createRegistryClient } from '../../src/registry/client.js';
  * so CI can use other ports). Every test works under its own random topic prefix and cleans up after itself.
  */
 export const config = loadConfig();
-export const kafka = () => createKafka(config.kafka, { logger: createLogger('kafkajs-test', 'error') });
+export const kafka = () => createKafka(config.kafka, { logger: createLogger('kafka-test', 'error') });
 export const registry = () => createRegistryClient(config.registry);
 export const randomPrefix = (what: string) => `t-${what}-${randomUUID().slice(0, 8)}.`;
 
 /** Delete every topic under `prefix` (test cleanup; never touches other names). */
 export async function deleteTopicsWithPrefix(admin: Admin, prefix: string): Promise<void> {
-  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  const mine = (await admin.listTopics()).filter((t: string) => t.startsWith(prefix));
   if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 });
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KafkaConfig } from '../../src/config/services.js';
 import { isPersonahubError } from '../../src/errors.js';
-import { createKafka, pinoLogCreator } from '../../src/kafka/client.js';
+import { createKafka, kafkaJsLogger } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
 
 const fatalCode = (fn: () => unknown) => {
@@ -16,7 +16,7 @@ const fatalCode = (fn: () => unknown) => {
   return 'no error';
 };
 
-describe('createKafka (no broker needed: kafkajs connects lazily)', () => {
+describe('createKafka (no broker needed: clients connect lazily)', () => {
   it('builds a client from the defaults', () => {
     expect(createKafka(KafkaConfig.parse(undefined)).admin()).toBeDefined();
   });
@@ -36,11 +36,21 @@ describe('createKafka (no broker needed: kafkajs connects lazily)', () => {
     expect(fatalCode(() => createKafka(missing))).toBe('fatal:config_invalid');
   });
 
-  it('routes kafkajs log entries to pino with their structured fields', () => {
+  it('routes the client log to pino with its structured fields; errors and info are not logged at error level', () => {
     const lines: string[] = [];
     const logger = createLogger('t', 'debug');
-    const capture = { ...logger, warn: (obj: object, msg: string) => lines.push(JSON.stringify({ ...obj, msg })) } as unknown as typeof logger;
-    pinoLogCreator(capture)()({ namespace: 'Connection', level: 2, label: 'WARN', log: { timestamp: 'x', message: 'boom', broker: 'b:1' } });
-    expect(JSON.parse(lines[0]!)).toEqual({ ns: 'Connection', broker: 'b:1', msg: 'boom' });
+    const capture = {
+      ...logger,
+      warn: (obj: object, msg: string) => lines.push(JSON.stringify({ level: 'warn', ...obj, msg })),
+      debug: (obj: object, msg: string) => lines.push(JSON.stringify({ level: 'debug', ...obj, msg })),
+      error: () => lines.push('error-level line'),
+    } as unknown as typeof logger;
+    const log = kafkaJsLogger(capture);
+    log.error('group coordinator is not available', { broker: 'b:1' });
+    log.info('connected', {});
+    expect(lines.map((l) => (l.startsWith('{') ? JSON.parse(l) : l))).toEqual([
+      { level: 'warn', broker: 'b:1', msg: 'group coordinator is not available' },
+      { level: 'debug', msg: 'connected' },
+    ]);
   });
 });

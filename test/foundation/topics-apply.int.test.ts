@@ -1,14 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicsFor } from '../../topics/index.js';
 import { applyTopicPlan, planStatus, planTopics, waitForTopics } from '../../src/kafka/topic-plan.js';
 import { createTopicsAndWait } from '../../src/kafka/admin.js';
 import { deleteTopicsWithPrefix, kafka, randomPrefix } from './helpers.js';
 
-const { ConfigResourceTypes } = kafkajs;
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/personahub.mjs', import.meta.url));
 
@@ -75,7 +73,7 @@ describe('topics apply against the real broker', () => {
     expect(second.flatMap((e) => e.warnings)).toEqual([]);
 
     const meta = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
-    for (const t of topics) expect(meta.topics.find((m) => m.name === t.name)?.partitions.length, t.name).toBe(t.partitions);
+    for (const t of topics) expect(meta.find((m) => m.name === t.name)?.partitions.length, t.name).toBe(t.partitions);
 
     const { stdout } = await run(process.execPath, [BIN, 'topics', 'apply', '--prefix', prefix], { timeout: 120_000 });
     expect(stdout).toContain(`plan: 0 to create, 0 to change, ${topics.length} unchanged`);
@@ -104,9 +102,9 @@ describe('topics apply against the real broker', () => {
     await applyTopicPlan(admin, plan);
     await waitForTopics(admin, topics);
     const meta = await admin.fetchTopicMetadata({ topics: [docs.name, dlq.name] });
-    expect(meta.topics.find((m) => m.name === docs.name)!.partitions).toHaveLength(docs.partitions);
-    expect(meta.topics.find((m) => m.name === dlq.name)!.partitions).toHaveLength(dlq.partitions + 2);
-    const cfg = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: docs.name }] });
-    expect(cfg.resources[0]!.configEntries.find((c) => c.configName === 'retention.ms')?.configValue).toBe(docs.configs['retention.ms']);
+    expect(meta.find((m) => m.name === docs.name)!.partitions).toHaveLength(docs.partitions);
+    expect(meta.find((m) => m.name === dlq.name)!.partitions).toHaveLength(dlq.partitions + 2);
+    const cfg = await admin.topicConfigs.describe([docs.name]);
+    expect(cfg.get(docs.name)?.get('retention.ms')).toBe(docs.configs['retention.ms']);
   });
 });

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
-import { kafkaJsConfig } from '../../src/kafka/client.js';
+import { baseProperties } from '../../src/kafka/client.js';
 import { isPersonahubError } from '../../src/errors.js';
 
 /**
  * The deployment examples (deploy/compose.yaml, deploy/k8s) turn on SASL/SCRAM + TLS for Kafka and basic auth
  * for the registry through the YAML config. These tests load such a YAML through the real config loader and
- * check that what reaches kafkajs carries it.
+ * check that the librdkafka properties built from it carry it.
  */
 function withConfigFile<T>(doc: unknown, fn: (file: string, dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'personahub-sec-'));
@@ -39,20 +39,20 @@ describe('Kafka SASL/SCRAM + TLS from config', () => {
       };
       withConfigFile(doc, (file) => {
         const config = loadConfig(file, { KAFKA_PW: 's3cret' });
-        const opts = kafkaJsConfig(config.kafka, { env: { KAFKA_PW: 's3cret' } });
-        expect(opts.brokers).toEqual(['kafka-0.kafka:9093']);
-        expect(opts.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'personahub', password: 's3cret' });
-        expect(opts.ssl).toMatchObject({ rejectUnauthorized: true, ca: [PEM] });
+        const opts = baseProperties(config.kafka, { env: { KAFKA_PW: 's3cret' } });
+        expect(opts['bootstrap.servers']).toBe('kafka-0.kafka:9093');
+        expect(opts).toMatchObject({ 'security.protocol': 'sasl_ssl', 'sasl.mechanisms': 'SCRAM-SHA-512', 'sasl.username': 'personahub', 'sasl.password': 's3cret' });
+        expect(opts).toMatchObject({ 'enable.ssl.certificate.verification': true, 'ssl.ca.pem': PEM });
       });
     });
   });
 
   it('ssl: true uses the system CAs; no sasl and ssl false means a plaintext client', () => {
-    const tls = kafkaJsConfig(loadConfig(undefined, {}).kafka);
-    expect(tls.ssl).toBeUndefined();
-    expect(tls.sasl).toBeUndefined();
+    const plain = baseProperties(loadConfig(undefined, {}).kafka);
+    expect(plain['security.protocol']).toBe('plaintext');
+    expect(plain['sasl.username']).toBeUndefined();
     withConfigFile({ kafka: { ssl: true } }, (file) => {
-      expect(kafkaJsConfig(loadConfig(file, {}).kafka).ssl).toBe(true);
+      expect(baseProperties(loadConfig(file, {}).kafka)['security.protocol']).toBe('ssl');
     });
   });
 
@@ -61,7 +61,7 @@ describe('Kafka SASL/SCRAM + TLS from config', () => {
       const config = loadConfig(file, {});
       let err: unknown;
       try {
-        kafkaJsConfig(config.kafka, { env: {} });
+        baseProperties(config.kafka, { env: {} });
       } catch (e) {
         err = e;
       }

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Three layers (see README "Tests"):
 //  unit         pure logic, no services            test/**/*.test.ts
 //  integration  real Kafka + registry (+ Prometheus) test/**/*.int.test.ts, test/e2e/**
-//  chaos        SIGKILL crash tests on real Kafka  test/**/*.chaos.test.ts
+//  chaos        SIGKILL / outage tests on real Kafka test/**/*.chaos.test.ts (the dataflow one on a private stack)
 // Integration tests expect the local stack from `npm run stack:up` (see deploy/local/stack.sh).
 export default defineConfig({
   test: {
@@ -23,6 +23,7 @@ export default defineConfig({
           name: 'integration',
           sequence: { groupOrder: 1 },
           include: ['test/**/*.int.test.ts', 'test/e2e/**/*.test.ts'],
+          exclude: ['test/**/*.chaos.test.ts', 'node_modules/**'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
           maxWorkers: 2,

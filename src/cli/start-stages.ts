@@ -4,8 +4,24 @@ import type { Logger } from '../logger.js';
 import { createMetrics, processRegistry, type Metrics } from '../metrics/catalogue.js';
 import { createRegistryClient } from '../registry/client.js';
 import { createRegistryCodec } from '../registry/codec.js';
+import { registerValueSubjects } from '../registry/subjects.js';
+import { topicsFor } from '../../topics/index.js';
 import { getStageFactory, runStages, type ProcessHandle, type Stage } from '../runtime/index.js';
 import { resolveStageNames } from '../stages/index.js';
+
+/**
+ * The registry codec of a stage process. A registry that comes back empty (in-memory storage restarted) is
+ * re-populated with the project's subjects, in the same order as `schemas register`, so the stage goes on.
+ */
+function stageCodec(config: Config, logger: Logger, prefix: string) {
+  const client = createRegistryClient(config.registry);
+  return createRegistryCodec(client, {
+    repopulate: async () => {
+      logger.warn('schema registry lost its subjects (restarted empty?): registering them again');
+      await registerValueSubjects(client, topicsFor(prefix ? { prefix } : {}));
+    },
+  });
+}
 
 export interface StartedStages {
   proc: ProcessHandle;
@@ -39,7 +55,7 @@ export async function startStages(
       config,
       metrics,
       logger,
-      codec: createRegistryCodec(createRegistryClient(config.registry)),
+      codec: stageCodec(config, logger, options.topicPrefix ?? ''),
       kafka: createKafka(config.kafka, { logger }),
       ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
     },

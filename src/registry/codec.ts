@@ -21,12 +21,20 @@ export interface RegistryCodecOptions {
   verifySchemaIds?: boolean;
   /** Least time between two refreshes of a subject's version list when an unknown id arrives (default 5000 ms). */
   refreshIntervalMs?: number;
+  /**
+   * Called when a subject this codec needs is missing — a registry restarted empty (in-memory storage) or wiped:
+   * registers the project's subjects again (the `schemas register` logic), after which the operation is retried
+   * once. Concurrent callers share one run. Without it a missing subject stays a fatal `registry_error`.
+   */
+  repopulate?: () => Promise<void>;
 }
 
 /**
  * Codec (src/runtime/codec.ts) backed by the schema registry.
  *  encode: JSON framed with the id of the latest version of `<topic>-value` (cached by the client for 60 s).
- *          The subject must exist (`personahub schemas register`); a missing subject is fatal `registry_error`.
+ *          The subject must exist (`personahub schemas register`); a missing subject is re-registered through
+ *          `repopulate` when given, else a fatal `registry_error`. An unreachable registry is `registry_unavailable`,
+ *          which the runtime waits out (never a dead letter).
  *  decode: registry-framed JSON, or plain JSON (first byte `{`, `[` or whitespace) as a crawler or kcat writes it.
  *          Invalid UTF-8 is poison `invalid_utf8` (never repaired); anything else, unparsable JSON or an unknown
  *          schema id is poison `decode_failed`; the id of another subject's schema (a synth.math frame on
@@ -43,32 +51,46 @@ export function createRegistryCodec(client: SchemaRegistryClient, options: Regis
    */
   const subjectIds = new Map<string, { ids: Set<number>; refreshedAt: number }>();
 
-  async function latestId(topic: string): Promise<number> {
+  let repopulating: Promise<void> | undefined;
+  /** One re-registration at a time, shared by every caller that found a subject missing meanwhile. */
+  const repopulate = async (): Promise<boolean> => {
+    if (!options.repopulate) return false;
+    repopulating ??= options.repopulate().finally(() => (repopulating = undefined));
+    await repopulating;
+    return true;
+  };
+
+  async function latestId(topic: string, retried = false): Promise<number> {
     const subject = valueSubject(topic);
     try {
       return (await client.getLatestSchemaMetadata(subject)).id!;
     } catch (e) {
+      if (registryStatus(e) === 404 && !retried && (await repopulate())) return latestId(topic, true);
       throw classifyRegistryError(e, `latest schema of ${subject} (run \`personahub schemas register\`?)`);
     }
   }
 
-  async function loadSubjectIds(subject: string): Promise<Set<number>> {
+  /** The ids of every version of `subject`; undefined when the subject does not exist. */
+  async function loadSubjectIds(subject: string): Promise<Set<number> | undefined> {
     try {
       const versions = await client.getAllVersions(subject);
       const metas = await Promise.all(versions.map((v) => client.getSchemaMetadata(subject, v)));
       return new Set(metas.map((m) => m.id!));
     } catch (e) {
-      if (registryStatus(e) === 404) return new Set();
+      if (registryStatus(e) === 404) return undefined;
       throw classifyRegistryError(e, `versions of ${subject}`);
     }
   }
 
-  async function checkId(topic: string, id: number): Promise<void> {
+  async function checkId(topic: string, id: number, retried = false): Promise<void> {
     const subject = valueSubject(topic);
     let entry = subjectIds.get(subject);
     if (entry?.ids.has(id)) return;
     if (entry === undefined || Date.now() - entry.refreshedAt >= refreshIntervalMs) {
-      entry = { ids: await loadSubjectIds(subject), refreshedAt: Date.now() };
+      const ids = await loadSubjectIds(subject);
+      // The whole subject is gone: the registry lost its state. Restore it and look again (once).
+      if (ids === undefined && !retried && (await repopulate())) return checkId(topic, id, true);
+      entry = { ids: ids ?? new Set(), refreshedAt: Date.now() };
       subjectIds.set(subject, entry);
       if (entry.ids.has(id)) return;
     }

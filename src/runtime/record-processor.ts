@@ -39,7 +39,8 @@ export interface RecordProcessorDeps {
   onInfrastructureWait?(err: PersonahubError, waiting: boolean): void;
 }
 
-const INFRA_RETRY = { initialDelayMs: 500, maxDelayMs: 15_000 };
+/** Outage waits back off like record retries, but re-check at least every 10 s so recovery is noticed soon. */
+const OUTAGE_MAX_DELAY_MS = 10_000;
 
 /**
  * One record, start to finish, without touching Kafka: decode → validate input → process (retries with backoff)
@@ -139,7 +140,8 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
     if (isInfrastructure(err)) {
       infraWaits++;
       d.onInfrastructureWait?.(err, true);
-      const waited = await sleep(backoffDelayMs(infraWaits, INFRA_RETRY, err.retryAfterMs), signal);
+      const outageRetry = { initialDelayMs: d.retry.initialDelayMs, maxDelayMs: Math.min(d.retry.maxDelayMs, OUTAGE_MAX_DELAY_MS) };
+      const waited = await sleep(backoffDelayMs(infraWaits, outageRetry, err.retryAfterMs), signal);
       d.onInfrastructureWait?.(err, false);
       if (!waited) return undefined;
       continue;

@@ -126,4 +126,37 @@ describe('processRecord', () => {
     const d = { ...deps(async () => { ac.abort(); throw retriable('llm_timeout', 'slow'); }), retry: { maxAttempts: 5, initialDelayMs: 10_000, maxDelayMs: 10_000 } };
     expect(await processRecord(d, raw('{"n":1}'), ac.signal)).toBeUndefined();
   });
+
+  it("gives the stage a signal of its own per record, aborting with the partition's", async () => {
+    const partition = new AbortController();
+    const seen: AbortSignal[] = [];
+    const d = deps(async (rec, ctx) => (seen.push(ctx.signal), [{ topic: 'out', key: 'x', value: { doubled: rec.n * 2 } }]));
+    await processRecord(d, raw('{"n":1}'), partition.signal);
+    await processRecord(d, raw('{"n":2}'), partition.signal);
+    expect(seen[0]).not.toBe(partition.signal);
+    expect(seen[0]).not.toBe(seen[1]);
+    expect(seen.map((s) => s.aborted)).toEqual([false, false]);
+    partition.abort();
+    expect(seen.map((s) => s.aborted)).toEqual([true, true]);
+  });
+
+  it('waits out an unreachable registry without counting attempts: never a dead letter', async () => {
+    let calls = 0;
+    const waits: boolean[] = [];
+    const d = {
+      ...deps(async (rec) => [{ topic: 'out', key: 'x', value: { doubled: rec.n * 2 } }], 2),
+      codec: {
+        ...jsonCodec,
+        async decode(topic: string, bytes: Buffer) {
+          if (++calls <= 6) throw retriable('registry_unavailable', 'connect ECONNREFUSED');
+          return jsonCodec.decode(topic, bytes);
+        },
+      },
+      onInfrastructureWait: (_e: unknown, waiting: boolean) => void waits.push(waiting),
+    };
+    const r = await processRecord(d, raw('{"n":3}'), signal());
+    expect(r?.outcome).toBe('ok'); // 6 failures > maxAttempts 2, yet not dead-lettered
+    expect(waits.filter((w) => w)).toHaveLength(6);
+    expect(waits.filter((w) => !w)).toHaveLength(6);
+  }, 60_000);
 });

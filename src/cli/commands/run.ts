@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../logger.js';
 import { stageFactoryNames } from '../../runtime/index.js';
 import { startStages } from '../start-stages.js';
+import { exitAfterStop } from '../exit-watchdog.js';
 
 /**
  * `personahub run <stage...|all|synthesize>`: run stages in this process until SIGTERM/SIGINT (which drains
@@ -22,6 +23,10 @@ export function register(program: Command): void {
       const { proc, names: started } = await startStages(names, config, logger, { topicPrefix: o.prefix });
       logger.info({ stages: started, http: proc.http, llm: config.llm.endpoint.baseUrl }, 'stages running');
       process.stderr.write(`running: ${started.join(', ')} (known: ${stageFactoryNames().join(', ')})\n`);
-      await proc.done;
+      try {
+        await proc.done;
+      } finally {
+        exitAfterStop(logger);
+      }
     });
 }

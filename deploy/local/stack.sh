@@ -179,7 +179,7 @@ ready_kafka() {
     (( SECONDS < deadline )) || die "kafka did not open port $KAFKA_PORT in ${TIMEOUT}s (see $dir/logs)"
     sleep 0.5
   done
-  if [[ -f "$REPO/node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node" ]]; then
+  if [[ -d "$REPO/node_modules/@platformatic/kafka" ]]; then
     node "$HERE/wait-kafka.mjs" "127.0.0.1:$KAFKA_PORT" "$((deadline - SECONDS > 5 ? deadline - SECONDS : 5))" >&2 \
       || die "kafka did not answer in ${TIMEOUT}s (see $dir/logs)"
   fi

@@ -2,27 +2,24 @@
 // transaction coordinators are loaded. Warming the coordinators here creates __consumer_offsets and
 // __transaction_state once, so the first test that uses a consumer group or a transactional producer does not race
 // their creation ("coordinator is loading" errors). Usage: node wait-kafka.mjs <host:port> <timeoutSeconds>.
-import { createRequire } from 'node:module';
+// Pure JavaScript (@platformatic/kafka): a native client that is torn down while the broker is still starting can
+// crash the probe (seen: a segfault at exit), and the probe must only ever answer yes or no.
+import { Admin, Producer } from '@platformatic/kafka';
 
-const require = createRequire(import.meta.url);
-const { KafkaJS } = require('@confluentinc/kafka-javascript');
 const [broker = '127.0.0.1:19092', timeoutArg = '60'] = process.argv.slice(2);
 const deadline = Date.now() + Number(timeoutArg) * 1000;
-const quiet = { info() {}, warn() {}, error() {}, debug() {}, namespace() { return quiet; }, setLogLevel() {} };
-const base = { 'bootstrap.servers': broker, 'client.id': 'personahub-stack-probe', 'socket.connection.setup.timeout.ms': 2000 };
+const options = { clientId: 'personahub-stack-probe', bootstrapBrokers: [broker], connectTimeout: 2000, retries: 0 };
 
 async function attempt() {
-  const kafka = new KafkaJS.Kafka({});
-  const admin = kafka.admin({ ...base, kafkaJS: { logger: quiet } });
-  const producer = kafka.producer({ ...base, 'transaction.timeout.ms': 30000, kafkaJS: { transactionalId: 'personahub-stack-probe', idempotent: true, logger: quiet } });
+  const admin = new Admin(options);
+  const producer = new Producer({ ...options, transactionalId: 'personahub-stack-probe', idempotent: true });
   try {
-    await admin.connect();
-    await admin.listTopics({ timeout: 5000 });
-    await admin.describeGroups(['personahub-stack-probe'], { timeout: 5000 }); // FindCoordinator(GROUP) -> __consumer_offsets
-    await producer.connect(); // InitProducerId -> __transaction_state
+    await admin.listTopics();
+    await admin.describeGroups({ groups: ['personahub-stack-probe'] }); // FindCoordinator(GROUP) -> __consumer_offsets
+    await producer.initIdempotentProducer({}); // InitProducerId(transactional id) -> __transaction_state
   } finally {
-    await producer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    await producer.close().catch(() => undefined);
+    await admin.close().catch(() => undefined);
   }
 }
 

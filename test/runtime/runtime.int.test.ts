@@ -209,9 +209,9 @@ describe('runtime on the real broker', () => {
       await tx.commit();
     }
     await upstream.disconnect();
-    const [end] = await admin.fetchTopicOffsets(t.input);
-    const high = Number(end!.high);
-    expect(high).toBe(15); // 12 records + 3 markers
+    // The coordinator writes a commit marker after EndTxn has returned: wait until the last one is in the log.
+    let high = 0;
+    await waitFor('12 records + 3 markers in the log', async () => ((high = Number((await admin.fetchTopicOffsets(t.input))[0]!.high)), high === 15), 30_000);
     const deps = testDeps(testConfig(), { topicPrefix: t.prefix });
     const handle = await startStage(doubler(t.name), deps);
     await waitFor('committed offset at the end of the log', async () => (await committedOffset(admin, handle.groupId, t.input)) === high, 60_000);

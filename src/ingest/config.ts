@@ -13,7 +13,7 @@ export const IngestConfig = z
       .number()
       .int()
       .min(1024)
-      .max(940_000)
+      .max(930_000)
       .default(900_000)
       .describe('Largest document (UTF-8 bytes of its JSON value) ingest produces; bigger ones are skipped as too_large'),
   })

@@ -14,6 +14,7 @@ import { createRegistryClient } from '../../src/registry/client.js';
 import { createRegistryCodec } from '../../src/registry/codec.js';
 import { jsonCodec } from '../../src/runtime/json-codec.js';
 import type { FilterReason } from '../../src/runtime/stage.js';
+import { INPUT_BATCH_MAX_BYTES } from '../../topics/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 
@@ -217,7 +218,8 @@ describe('hostile input through the real dataflow (simulator LLM)', () => {
     await expect(big.send({ topic: input, messages: [{ key: 'h-5mb', value: fiveMb }] })).rejects.toThrow();
     await big.disconnect();
 
-    const producer = kafka.producer({ idempotent: true });
+    // As ingest does: batches below web.documents' max.message.bytes (the broker checks whole batches).
+    const producer = kafka.producer({ idempotent: true, properties: { 'batch.size': INPUT_BATCH_MAX_BYTES } });
     await producer.connect();
     const burstText = TEXT.burst;
     const burst = Array.from({ length: BURST }, (_, i) => ({ key: `h-burst-${i}`, value: json(doc(`h-burst-${i}`, burstText)) }));

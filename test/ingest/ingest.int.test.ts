@@ -75,12 +75,15 @@ describe('ingest to a real topic', () => {
       { id: 'huge', url: 'https://size.example/huge', text: text(5_000_000) },
       { id: 'near', url: 'https://size.example/near', text: text(limit - 500) },
       { id: 'after', url: 'https://size.example/after', text: text(400) },
+      // 6 MB of mid-size pages, ~1 MB per partition: all arrive although web.documents takes at most 950,000 bytes
+      // per batch.
+      ...Array.from({ length: 24 }, (_, i) => ({ id: `mid-${i}`, url: `https://size.example/mid-${i}`, text: `${i} ${text(250_000)}` })),
     ].map((d) => JSON.stringify(d));
     const file = join(mkdtempSync(join(tmpdir(), 'personahub-ingest-size-')), 'docs.jsonl');
     writeFileSync(file, `${lines.join('\n')}\n`);
 
     const summary = await ingestFile({ file, prefix, progress: false });
-    expect(summary).toMatchObject({ read: 4, produced: 3 });
+    expect(summary).toMatchObject({ read: 28, produced: 27 });
     expect(summary.skipped.too_large).toBe(1);
     const got: TopicRecord[] = [];
     await readTopic({
@@ -91,7 +94,7 @@ describe('ingest to a real topic', () => {
       untilCaughtUp: true,
       onRecord: (r) => void got.push(r),
     });
-    expect(got.map((r) => r.key).sort()).toEqual(['after', 'before', 'near']);
+    expect(got.map((r) => r.key).sort()).toEqual(['after', 'before', ...Array.from({ length: 24 }, (_, i) => `mid-${i}`), 'near'].sort());
     const near = got.find((r) => r.key === 'near')!;
     expect((near.value as WebDocument).text).toBe(text(limit - 500)); // whole, not cut
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { topicsFor } from '../../topics/index.js';
-import { DOCUMENT_MAX_MESSAGE_BYTES, INPUT_MAX_MESSAGE_BYTES } from '../../topics/types.js';
+import { DOCUMENT_MAX_MESSAGE_BYTES, INPUT_BATCH_MAX_BYTES, INPUT_MAX_MESSAGE_BYTES } from '../../topics/types.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Config } from '../../src/config/schema.js';
 
@@ -56,8 +56,11 @@ describe('size policy', () => {
       expect(t.configs['max.message.bytes'], t.name).toBe(String(want));
     }
     const LIBRDKAFKA_MESSAGE_MAX = 1_000_000; // what personahub's producers write in one message (librdkafka default)
-    // ingest's limit + registry frame + a 512-character key + batch header fit the entry topic...
-    expect(loadConfig().ingest.maxDocumentBytes + 5 + 512 + 100).toBeLessThan(INPUT_MAX_MESSAGE_BYTES);
+    // ingest's largest document + registry frame + a 512-character key + batch header fits one ingest batch, and an
+    // ingest batch fits the entry topic (the broker checks max.message.bytes per batch)...
+    const ceiling = Config.shape.ingest.parse({ maxDocumentBytes: 930_000 }).maxDocumentBytes;
+    expect(ceiling + 5 + 512 + 200).toBeLessThan(INPUT_BATCH_MAX_BYTES);
+    expect(INPUT_BATCH_MAX_BYTES).toBeLessThan(INPUT_MAX_MESSAGE_BYTES);
     // ...whose largest record, wrapped in a route record (< 1 KB) or with DLQ headers (< 4 KB), is one producer message...
     expect(INPUT_MAX_MESSAGE_BYTES + 4096).toBeLessThan(LIBRDKAFKA_MESSAGE_MAX);
     // ...which every other page-carrying topic accepts.

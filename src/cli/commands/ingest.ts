@@ -9,6 +9,7 @@ import { detectFormat, openInput, type InputFormat } from '../../ingest/open.js'
 import { ingestItems } from '../../ingest/produce.js';
 import { SKIP_REASONS, type IngestItem, type IngestSummary } from '../../ingest/types.js';
 import { DATAFLOW_TOPICS } from '../../stages/topics.js';
+import { INPUT_BATCH_MAX_BYTES } from '../../../topics/types.js';
 
 /**
  * `personahub ingest <file.jsonl|file.jsonl.gz|file.warc.gz|file.wet.gz|->`: read documents and produce them to
@@ -49,7 +50,8 @@ export async function ingestFile(o: IngestFileOptions): Promise<IngestSummary> {
   const config = loadConfig(o.configFile);
   const kafka = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-ingest` });
   const codec = o.plain ? jsonCodec : createRegistryCodec(createRegistryClient(config.registry));
-  const producer = kafka.producer({ idempotent: true });
+  // Batches below web.documents' max.message.bytes, which the broker applies to a whole batch (topics/types.ts).
+  const producer = kafka.producer({ idempotent: true, properties: { 'batch.size': INPUT_BATCH_MAX_BYTES } });
   const input = openInput(o.file, o.format ?? detectFormat(o.file), { maxDocumentBytes: config.ingest.maxDocumentBytes });
   const showBar = (o.progress ?? true) && process.stderr.isTTY === true && input.totalBytes !== undefined;
   const bar = showBar

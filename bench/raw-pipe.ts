@@ -7,11 +7,11 @@ import { rdkafka } from '../src/kafka/client.js';
  * resolves when `count` records were copied and acknowledged. The stage benchmark compares the runtime with it.
  */
 export async function rawPipe(kafka: Kafka, input: string, output: string, count: number, group: string): Promise<void> {
-  const consumer = new rdkafka.KafkaConsumer(
+  const consumer = new (rdkafka().KafkaConsumer)(
     kafka.properties({ 'group.id': group, 'enable.auto.commit': false, 'auto.offset.reset': 'earliest', 'group.protocol': 'consumer' }) as never,
     {},
   );
-  const producer = new rdkafka.Producer(kafka.properties({ 'enable.idempotence': true, 'linger.ms': 5, dr_cb: true }) as never, {});
+  const producer = new (rdkafka().Producer)(kafka.properties({ 'enable.idempotence': true, 'linger.ms': 5, dr_cb: true }) as never, {});
   await new Promise<void>((res, rej) => consumer.connect({ timeout: 30_000 }, (e) => (e ? rej(e) : res())));
   await new Promise<void>((res, rej) => producer.connect({ timeout: 30_000 }, (e) => (e ? rej(e) : res())));
   producer.setPollInterval(10);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Entry point: runs the TypeScript CLI through tsx's loader, so no build step is needed.
+// Development entry point (a checkout): runs the TypeScript CLI through tsx, so no build step is needed. The
+// installed package's `personahub` is the built dist/src/cli/bin.js instead (package.json "bin", `npm run build`).
 import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../src/cli/main.ts');

@@ -215,6 +215,49 @@ export const ROWS: Row[] = [
     ],
   },
   {
+    // The OpenTelemetry GenAI semantic-convention histograms: the same LLM calls under the names GenAI tooling reads.
+    // They carry no stage or scenario label (the conventions define none), so the variables do not filter them.
+    title: 'LLM (OpenTelemetry GenAI conventions)',
+    panels: [
+      {
+        title: 'GenAI token usage per reply p50 / p99',
+        description: 'gen_ai.client.token.usage: tokens per reply, by gen_ai.token.type (input, output)',
+        type: 'timeseries', unit: 'short', width: 12,
+        targets: [
+          { expr: quantile(0.5, 'gen_ai_token_type', 'gen_ai_client_token_usage', ''), legend: 'p50 {{gen_ai_token_type}}' },
+          { expr: quantile(0.99, 'gen_ai_token_type', 'gen_ai_client_token_usage', ''), legend: 'p99 {{gen_ai_token_type}}' },
+        ],
+      },
+      {
+        title: 'GenAI tokens per second by model',
+        description: 'gen_ai.client.token.usage summed: tokens per second by provider, request model and token type',
+        type: 'timeseries', unit: 'short', width: 12,
+        targets: [{
+          expr: `sum by (gen_ai_provider_name, gen_ai_request_model, gen_ai_token_type) (rate(gen_ai_client_token_usage_sum[${RI}]))`,
+          legend: '{{gen_ai_provider_name}} {{gen_ai_request_model}} {{gen_ai_token_type}}',
+        }],
+      },
+      {
+        title: 'GenAI operation duration p50 / p99',
+        description: 'gen_ai.client.operation.duration: one HTTP attempt, by gen_ai.operation.name (chat, embeddings)',
+        type: 'timeseries', unit: 's', width: 12,
+        targets: [
+          { expr: quantile(0.5, 'gen_ai_operation_name', 'gen_ai_client_operation_duration_seconds', ''), legend: 'p50 {{gen_ai_operation_name}}' },
+          { expr: quantile(0.99, 'gen_ai_operation_name', 'gen_ai_client_operation_duration_seconds', ''), legend: 'p99 {{gen_ai_operation_name}}' },
+        ],
+      },
+      {
+        title: 'GenAI operations failed by error.type',
+        description: 'gen_ai.client.operation.duration observations with error.type set: failed attempts per second',
+        type: 'timeseries', unit: 'reqps', width: 12,
+        targets: [{
+          expr: `sum by (gen_ai_operation_name, error_type) (rate(gen_ai_client_operation_duration_seconds_count{error_type!=""}[${RI}]))`,
+          legend: '{{gen_ai_operation_name}}: {{error_type}}',
+        }],
+      },
+    ],
+  },
+  {
     title: 'Dedup',
     panels: [
       {
@@ -243,7 +286,11 @@ export function allTargets(): Array<{ panel: string; target: Target }> {
 
 const HEIGHT = { timeseries: 8, stat: 4 } as const;
 
-/** The Grafana dashboard model (schemaVersion 39, Grafana 10/11). Deterministic: same input, same JSON. */
+/**
+ * The Grafana dashboard model (schemaVersion 39, Grafana 10/11). Deterministic: same input, same JSON. Every panel,
+ * its options and queries, and every variable must conform to Grafana's published schema types
+ * (test/ops/dashboard-schema.test.ts), so required plugin options are spelled out rather than left to defaults.
+ */
 export function buildDashboard(): Record<string, unknown> {
   const ds = { type: 'prometheus', uid: DATASOURCE_UID };
   const panels: Record<string, unknown>[] = [];
@@ -270,8 +317,11 @@ export function buildDashboard(): Record<string, unknown> {
         gridPos: { h, w: p.width, x, y },
         fieldConfig: { defaults: { unit: p.unit, ...(p.type === 'timeseries' ? { custom: { lineWidth: 1, fillOpacity: 10 } } : {}) }, overrides: [] },
         options: p.type === 'stat'
-          ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' }
-          : { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
+          ? {
+            reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area',
+            justifyMode: 'auto', orientation: 'auto', textMode: 'auto', wideLayout: true, showPercentChange: false, percentChangeColorMode: 'standard',
+          }
+          : { legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] }, tooltip: { mode: 'multi', sort: 'desc' } },
         targets: p.targets.map((t, i) => ({
           refId: String.fromCharCode(65 + i),
           datasource: ds,
@@ -305,7 +355,6 @@ export function buildDashboard(): Record<string, unknown> {
         type: 'query',
         datasource: ds,
         query: { query: `label_values(${v.metric}, ${v.labelName})`, refId: `${v.name}-values` },
-        definition: `label_values(${v.metric}, ${v.labelName})`,
         refresh: 2,
         multi: true,
         includeAll: true,

@@ -78,7 +78,7 @@ export function composeModel(): Record<string, unknown> {
         ...personahubBase,
         restart: 'no',
         // Idempotent: creates missing topics, raises partitions, registers schemas (BACKWARD compatibility).
-        entrypoint: ['sh', '-c', 'node bin/personahub.mjs topics apply && node bin/personahub.mjs schemas register'],
+        entrypoint: ['sh', '-c', 'node dist/src/cli/bin.js topics apply && node dist/src/cli/bin.js schemas register'],
         depends_on: { kafka: { condition: 'service_healthy' }, registry: { condition: 'service_started' } },
       },
       ...stages,

@@ -1,11 +1,15 @@
 /**
- * deploy/k8s/base, built as typed data (kubernetes-models types catch a misspelt field at compile time; the unit
- * test validates the written YAML against the Kubernetes and KEDA schemas). One Deployment and one KEDA
- * ScaledObject per stage, scaled on its consumer group's lag with replicas capped at the input's partitions.
+ * deploy/k8s, built as data (test/ops/manifests.test.ts validates the written YAML against the Kubernetes, KEDA,
+ * Prometheus-operator and Strimzi schemas with unknown fields rejected). base/: one Deployment, one KEDA
+ * ScaledObject and one PodDisruptionBudget per stage, scaled on its consumer group's lag with replicas capped at
+ * the input's partitions; components/prometheus-operator: PodMonitor + PrometheusRule; strimzi-topics/: KafkaTopics;
+ * overlays/example: base + the component, image by digest.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { IContainer, IEnvVar } from 'kubernetes-models/v1';
+import { parse as parseYaml } from 'yaml';
+import { topicsFor } from '../../topics/index.js';
 import { HTTP_PORT, IMAGE, deployStages, type DeployStage } from './stages.js';
 
 export const NAMESPACE = 'personahub';
@@ -13,8 +17,11 @@ export const SECRET = 'personahub-secrets';
 export const TLS_SECRET = 'personahub-kafka-tls';
 const CONFIG_FILE = fileURLToPath(new URL('../config/personahub.k8s.yaml', import.meta.url));
 const CONFIG_YAML = () => readFileSync(CONFIG_FILE, 'utf8');
+const RULES_FILE = fileURLToPath(new URL('../prometheus/rules/personahub.rules.yml', import.meta.url));
 /** Bootstrap servers for KEDA's lag queries: the same brokers the config names. */
 const BOOTSTRAP = 'kafka-bootstrap.kafka.svc:9093';
+/** Replication factor of every topic on a production cluster (`topics apply` in the Job and the Strimzi KafkaTopics). */
+export const REPLICATION_FACTOR = 3;
 
 const partOf = { 'app.kubernetes.io/part-of': 'personahub' };
 const labels = (component: string) => ({ 'app.kubernetes.io/name': 'personahub', 'app.kubernetes.io/component': component, ...partOf });
@@ -70,9 +77,9 @@ function deployment(s: DeployStage) {
     kind: 'Deployment',
     metadata: { name: `personahub-${s.name}`, labels: labels(s.name) },
     spec: {
-      // KEDA owns the replica count from here on; this is the count before the first scale decision.
-      replicas: 1,
-      selector: { matchLabels: { 'app.kubernetes.io/name': 'personahub', 'app.kubernetes.io/component': s.name } },
+      // No `replicas`: KEDA's ScaledObject owns the count (min 1). A value here would be reset by every
+      // `kubectl apply`, scaling a busy stage back to 1 until KEDA's next poll.
+      selector: { matchLabels: stageSelector(s) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
         metadata: {
@@ -87,6 +94,23 @@ function deployment(s: DeployStage) {
         },
       },
     },
+  };
+}
+
+/** Pod labels that select one stage's pods (the Deployment's selector). */
+const stageSelector = (s: DeployStage) => ({ 'app.kubernetes.io/name': 'personahub', 'app.kubernetes.io/component': s.name });
+
+/**
+ * One per stage: a voluntary disruption (node drain, cluster upgrade) evicts at most one pod of a stage at a time.
+ * maxUnavailable rather than minAvailable, so a stage KEDA holds at one replica can still be drained: its records
+ * stay in Kafka and the group's next member picks them up.
+ */
+function podDisruptionBudget(s: DeployStage) {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: `personahub-${s.name}`, labels: labels(s.name) },
+    spec: { maxUnavailable: 1, selector: { matchLabels: stageSelector(s) } },
   };
 }
 
@@ -147,7 +171,7 @@ export function k8sResources(): Record<string, unknown[]> {
           spec: {
             restartPolicy: 'OnFailure',
             // Idempotent: creates missing topics, raises partitions, registers schemas; safe to re-run on upgrade.
-            initContainers: [container('topics', ['topics', 'apply'], false, false)],
+            initContainers: [container('topics', ['topics', 'apply', '--replication-factor', String(REPLICATION_FACTOR)], false, false)],
             containers: [container('schemas', ['schemas', 'register'], false, false)],
             volumes,
           },
@@ -170,7 +194,58 @@ export function k8sResources(): Record<string, unknown[]> {
       },
     }],
     'scaledobjects.yaml': stages.map(scaledObject),
+    'pdb.yaml': stages.map(podDisruptionBudget),
   };
+}
+
+/**
+ * Component `components/prometheus-operator` for clusters with the Prometheus operator: a PodMonitor for every
+ * personahub pod that serves /metrics, and the recording and alerting rules of deploy/prometheus/rules (the file
+ * promtool tests) as a PrometheusRule.
+ */
+export function prometheusOperatorResources(): Record<string, unknown[]> {
+  const rules = parseYaml(readFileSync(RULES_FILE, 'utf8')) as { groups: unknown[] };
+  return {
+    'podmonitor.yaml': [{
+      apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor',
+      metadata: { name: 'personahub', labels: partOf },
+      spec: {
+        selector: { matchLabels: partOf },
+        // The alert rules select `up{job="personahub"}`. Without jobLabel the operator names the job
+        // "<namespace>/<podmonitor>", and PersonahubTargetDown could never fire.
+        jobLabel: 'app.kubernetes.io/name',
+        // Only containers with a port named `http` (the stage Deployments; the init Job has none) are scraped.
+        podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '15s' }],
+      },
+    }],
+    'prometheusrule.yaml': [{
+      apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule',
+      metadata: { name: 'personahub', labels: partOf },
+      spec: { groups: rules.groups },
+    }],
+  };
+}
+
+/** Strimzi cluster name the KafkaTopics belong to (label `strimzi.io/cluster`); patch it to yours. */
+export const STRIMZI_CLUSTER = 'kafka';
+/** Namespace of that Kafka cluster: Strimzi's Topic Operator watches KafkaTopics there. */
+export const STRIMZI_NAMESPACE = 'kafka';
+const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/**
+ * `strimzi-topics/`: one Strimzi KafkaTopic per topic of topics/ (the declarations `topics apply` reads), with the
+ * same partitions, replication and configs, for clusters that manage topics through Strimzi's Topic Operator.
+ */
+export function strimziTopicResources(): unknown[] {
+  return topicsFor({ replicationFactor: REPLICATION_FACTOR }).map((t) => {
+    if (!K8S_NAME.test(t.name)) throw new Error(`topic ${t.name} is not a valid Kubernetes resource name; set spec.topicName`);
+    return {
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'KafkaTopic',
+      metadata: { name: t.name, labels: { 'strimzi.io/cluster': STRIMZI_CLUSTER, ...partOf } },
+      spec: { partitions: t.partitions, replicas: t.replicationFactor, config: { ...t.configs } },
+    };
+  });
 }
 
 /** Not part of the kustomization: the shape of the Secrets an operator creates (values are placeholders). */
@@ -196,12 +271,39 @@ export function secretExample(): unknown[] {
   ];
 }
 
+const IMAGE_NAME = IMAGE.split(':')[0]!;
+
 export function kustomization(files: string[]): Record<string, unknown> {
   return {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     namespace: NAMESPACE,
     resources: files,
-    images: [{ name: IMAGE.split(':')[0], newTag: IMAGE.split(':')[1] }],
+    images: [{ name: IMAGE_NAME, newTag: IMAGE.split(':')[1] }],
+  };
+}
+
+export function componentKustomization(files: string[]): Record<string, unknown> {
+  return { apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', resources: files };
+}
+
+export function strimziKustomization(files: string[]): Record<string, unknown> {
+  return { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', namespace: STRIMZI_NAMESPACE, resources: files };
+}
+
+/**
+ * The example overlay: base + the Prometheus-operator component, image pinned by digest (a tag can be moved, a
+ * digest cannot). The digest is a placeholder: put the one your registry printed when the image was pushed.
+ */
+export const EXAMPLE_DIGEST = `sha256:${'0'.repeat(64)}`;
+export function exampleOverlay(): Record<string, unknown> {
+  return {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    // The base's namespace covers only the base's own resources; the Component's need it here.
+    namespace: NAMESPACE,
+    resources: ['../../base'],
+    components: ['../../components/prometheus-operator'],
+    images: [{ name: IMAGE_NAME, digest: EXAMPLE_DIGEST }],
   };
 }

@@ -13,6 +13,8 @@ export interface StageCounts {
   filteredBy: Record<string, number>;
   deadLettered: number;
   inFlight: number;
+  /** Completed outputs not yet committed (waiting for the watermark or the next commit round). */
+  buffered: number;
   /** Sum over assigned partitions of high watermark - committed offset (transaction markers count as 1 each). */
   lag: number;
   /** Largest per-partition lag. */
@@ -41,7 +43,7 @@ export async function flowSnapshot(metrics: Metrics): Promise<FlowSnapshot> {
   const get = async (m: { get(): Promise<{ values: unknown }> | { values: unknown } }) => (await m.get()).values as Values;
   const stages: Record<string, StageCounts> = {};
   const stage = (name: string) =>
-    (stages[name] ??= { in: 0, out: 0, filtered: 0, filteredBy: {}, deadLettered: 0, inFlight: 0, lag: 0, maxPartitionLag: 0 });
+    (stages[name] ??= { in: 0, out: 0, filtered: 0, filteredBy: {}, deadLettered: 0, inFlight: 0, buffered: 0, lag: 0, maxPartitionLag: 0 });
   const topics: Record<string, number> = {};
   const deadLetteredByCode: Record<string, number> = {};
 
@@ -73,6 +75,7 @@ export async function flowSnapshot(metrics: Metrics): Promise<FlowSnapshot> {
     deadLetteredByCode[String(v.labels.code)] = (deadLetteredByCode[String(v.labels.code)] ?? 0) + v.value;
   }
   for (const v of await get(metrics.inFlight)) stage(String(v.labels.stage)).inFlight += v.value;
+  for (const v of await get(metrics.bufferedOutputs)) stage(String(v.labels.stage)).buffered += v.value;
   for (const v of await get(metrics.consumerLag)) {
     const s = stage(String(v.labels.stage));
     s.lag += v.value;
@@ -120,7 +123,9 @@ export function looksDrained(
     const c = s.stages[name];
     // A stage that has seen nothing yet has no series at all: nothing in flight, nothing known behind.
     if (c === undefined) return s.topics[input] === undefined || s.topics[input] === 0;
-    if (c.inFlight > 0) return false;
+    // Completed but uncommitted work is not drained: its outputs appear (and are counted) only at commit, which
+    // on a loaded machine can take longer than the quiet period.
+    if (c.inFlight > 0 || c.buffered > 0) return false;
     const written = s.topics[input];
     if (written !== undefined) return c.in >= written;
     return opts.ignoreLag === true || c.maxPartitionLag <= 1;

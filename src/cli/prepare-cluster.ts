@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { topicsFor } from '../../topics/index.js';
 import type { Config } from '../config/schema.js';
 import { LOCAL_DEFAULTS } from '../config/services.js';
@@ -9,12 +8,13 @@ import { applyTopicPlan, planStatus, planTopics, waitForTopics } from '../kafka/
 import type { Logger } from '../logger.js';
 import { createRegistryClient } from '../registry/client.js';
 import { registerValueSubjects } from '../registry/subjects.js';
+import { packagePath } from '../util/package-root.js';
 
 /**
  * The set-up half of `personahub up`: the local stack (only when the config points at it), topics and schemas.
  * Everything here is idempotent: running `up` again changes nothing that is already right.
  */
-export const STACK_SCRIPT = fileURLToPath(new URL('../../deploy/local/stack.sh', import.meta.url));
+export const STACK_SCRIPT = packagePath('deploy', 'local', 'stack.sh');
 
 /**
  * True when Kafka is configured at the local stack's address (so `up` may start the stack): 127.0.0.1 or localhost

@@ -6,9 +6,15 @@ import { fatal } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createTopicConfigs, type TopicConfigs } from './topic-configs.js';
 
-// The package is CommonJS with a native addon; load it through require so ESM named-export detection is not needed.
+// The package is CommonJS with a native add-on built for one Node ABI (scripts/native/kafka-client.mjs). It is
+// loaded on first use, not at import: commands and tests that never talk to Kafka (sim, llm-check, config checks,
+// the unit project on another Node version) must not need the add-on.
 const require = createRequire(import.meta.url);
-export const rdkafka = require('@confluentinc/kafka-javascript') as typeof import('@confluentinc/kafka-javascript');
+type RdKafkaModule = typeof import('@confluentinc/kafka-javascript');
+let loaded: RdKafkaModule | undefined;
+export function rdkafka(): RdKafkaModule {
+  return (loaded ??= require('@confluentinc/kafka-javascript') as RdKafkaModule);
+}
 
 /**
  * librdkafka's KafkaConsumer with the methods its type declarations (1.10.1) omit although lib/kafka-consumer.js
@@ -84,7 +90,7 @@ export class KafkaClient {
   }
 
   admin(): Admin {
-    const admin = new rdkafka.KafkaJS.Kafka({}).admin({ ...this.properties(), kafkaJS: { logger: kafkaJsLogger(this.logger) } } as never);
+    const admin = new (rdkafka().KafkaJS.Kafka)({}).admin({ ...this.properties(), kafkaJS: { logger: kafkaJsLogger(this.logger) } } as never);
     let configs: TopicConfigs | undefined;
     const disconnect = admin.disconnect.bind(admin);
     const config = this.config;
@@ -104,14 +110,14 @@ export class KafkaClient {
     const kafkaJS: Record<string, unknown> = { logger: kafkaJsLogger(this.logger), acks: -1 };
     if (o.idempotent || o.transactionalId) kafkaJS.idempotent = true;
     if (o.transactionalId) kafkaJS.transactionalId = o.transactionalId;
-    return new rdkafka.KafkaJS.Kafka({}).producer({
+    return new (rdkafka().KafkaJS.Kafka)({}).producer({
       ...this.properties({ 'linger.ms': 5, partitioner: 'murmur2_random', ...o.properties }),
       kafkaJS,
     } as never);
   }
 
   consumer(o: ConsumerOptions): Consumer {
-    return new rdkafka.KafkaJS.Kafka({}).consumer({
+    return new (rdkafka().KafkaJS.Kafka)({}).consumer({
       ...this.properties({ 'isolation.level': o.readUncommitted ? 'read_uncommitted' : 'read_committed', ...o.properties }),
       kafkaJS: {
         groupId: o.groupId,

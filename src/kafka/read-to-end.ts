@@ -46,7 +46,7 @@ export interface ReadToEndOptions {
  * so what was read is exactly the committed content below the end offset. Resolves with the records delivered.
  */
 export async function readToEnd(o: ReadToEndOptions): Promise<number> {
-  const consumer = (new rdkafka.KafkaConsumer(
+  const consumer = (new (rdkafka().KafkaConsumer)(
     o.client.properties({
       'group.id': `personahub-reader-${randomUUID()}`,
       'enable.auto.commit': false,

@@ -36,6 +36,9 @@ export interface LlmClientOptions {
 
 const SCENARIO_NONE = 'none';
 
+/** gen_ai.operation.name values this client performs (OpenTelemetry GenAI semantic conventions). */
+type GenAiOperation = 'chat' | 'embeddings';
+
 function sanitizeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'reply';
 }
@@ -134,7 +137,7 @@ export class OpenAiLlmClient implements LlmClient {
     let replyModel = model;
 
     const { value, attempts } = await this.withRetries(labels, req.signal, (n, callId) =>
-      this.attempt(labels, estimateTokens(messages), req.signal, async (signal) => {
+      this.attempt(labels, 'chat', estimateTokens(messages), req.signal, async (signal) => {
         const { data, response } = await this.openai.chat.completions
           .create(
             { model, messages, response_format: responseFormat, ...this.wireParams(params) },
@@ -196,7 +199,7 @@ export class OpenAiLlmClient implements LlmClient {
     let replyModel = model;
     const est = req.input.reduce((n, s) => n + Math.ceil(s.length / 4), 0);
     const { value } = await this.withRetries(labels, req.signal, (n, callId) =>
-      this.attempt(labels, est, req.signal, async (signal) => {
+      this.attempt(labels, 'embeddings', est, req.signal, async (signal) => {
         const { data } = await this.openai.embeddings
           .create(
             { model, input: req.input, encoding_format: 'float' },
@@ -227,6 +230,7 @@ export class OpenAiLlmClient implements LlmClient {
    */
   private attempt<R>(
     labels: Labels,
+    operation: GenAiOperation,
     estTokens: number,
     signal: AbortSignal | undefined,
     send: (signal: AbortSignal | undefined) => Promise<{ usage: { input: number; output: number } | undefined; use: () => R }>,
@@ -240,6 +244,7 @@ export class OpenAiLlmClient implements LlmClient {
         throw new BrokenCircuitError();
       }
       const endpoint = { endpoint: this.ep.label };
+      const genAi = { gen_ai_operation_name: operation, gen_ai_provider_name: this.config.endpoint.provider, gen_ai_request_model: labels.model };
       this.metrics.llmInFlight.inc(endpoint);
       const t0 = performance.now();
       let actual: number | undefined;
@@ -249,6 +254,9 @@ export class OpenAiLlmClient implements LlmClient {
         if (reply.usage) {
           actual = reply.usage.input + reply.usage.output;
           this.ledger.charge(labels, reply.usage.input, reply.usage.output);
+          this.metrics.genAiTokenUsage.observe({ ...genAi, gen_ai_token_type: 'input' }, reply.usage.input);
+          // Embeddings have no output tokens; the conventions record only the types an operation uses.
+          if (operation === 'chat') this.metrics.genAiTokenUsage.observe({ ...genAi, gen_ai_token_type: 'output' }, reply.usage.output);
         }
         try {
           return reply.use();
@@ -276,7 +284,9 @@ export class OpenAiLlmClient implements LlmClient {
         else setImmediate(() => permit.release(actual));
         this.metrics.llmInFlight.dec(endpoint);
         this.metrics.llmRequests.inc({ ...labels, outcome });
-        this.metrics.llmRequestSeconds.observe(labels, (performance.now() - t0) / 1000);
+        const seconds = (performance.now() - t0) / 1000;
+        this.metrics.llmRequestSeconds.observe(labels, seconds);
+        this.metrics.genAiOperationDuration.observe(outcome === 'ok' ? genAi : { ...genAi, error_type: outcome }, seconds);
       }
     }, signal);
   }

@@ -8,6 +8,11 @@ import { LOCAL_DEFAULTS } from '../config/services.js';
  */
 export const EndpointConfig = z.object({
   baseUrl: z.string().describe('OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1'),
+  provider: z
+    .string()
+    .regex(/^[a-z0-9_.-]+$/)
+    .default('openai')
+    .describe('gen_ai.provider.name in the OpenTelemetry GenAI metrics (well-known values: openai, azure.ai.openai, ...; name your own for vLLM, Ollama, ...)'),
   apiKeyEnv: z.string().default('OPENAI_API_KEY').describe('Environment variable holding the API key (may be unset for local servers)'),
   maxInFlight: z.number().int().positive().default(64).describe('Requests open at once against this endpoint'),
   requestsPerMinute: z.number().positive().default(6_000).describe('Starts are paced evenly at this rate (GCRA) and capped per sliding window'),

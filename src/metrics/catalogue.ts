@@ -2,13 +2,22 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /**
  * The one metrics catalogue. Every metric personahub exports is declared here, once: name (prefix `personahub_`,
- * base units, `_total` for counters), help text and label names. Labels are bounded sets: stage, scenario, topic,
+ * base units, `_total` for counters; the two OpenTelemetry GenAI histograms keep their convention names `gen_ai_*`),
+ * help text and label names. Labels are bounded sets: stage, scenario, topic,
  * partition, model, endpoint, outcome, kind, code, hop — never ids, URLs or free text.
  *
  * Modules never create metrics themselves; they receive a `Metrics` object built from an injected Registry, so
  * tests can use a fresh Registry and read values back.
  */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/**
+ * OpenTelemetry GenAI semantic conventions (gen-ai-metrics, status Development), exported in Prometheus form: dots
+ * become underscores, the unit `s` becomes the `_seconds` suffix, `{token}` is an annotation and adds no suffix.
+ * Bucket boundaries are the ExplicitBucketBoundaries the conventions recommend for each histogram.
+ */
+export const GEN_AI_TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+export const GEN_AI_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 
 export function createMetrics(registry: Registry = new Registry()) {
   const r = [registry];
@@ -175,6 +184,24 @@ export function createMetrics(registry: Registry = new Registry()) {
       help: 'Budget left before LLM work pauses (absent when no budget is configured)',
       registers: r,
     })),
+
+    // ---- LLM, OpenTelemetry GenAI semantic conventions (same calls as above, the names dashboards for LLM traffic read)
+    /** gen_ai.client.token.usage: one observation per reply with usage and per token type (input|output). */
+    genAiTokenUsage: new Histogram({
+      name: 'gen_ai_client_token_usage',
+      help: 'gen_ai.client.token.usage ({token}): tokens per LLM reply, by gen_ai.token.type (input|output)',
+      labelNames: ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model', 'gen_ai_token_type'] as const,
+      buckets: GEN_AI_TOKEN_BUCKETS,
+      registers: r,
+    }),
+    /** gen_ai.client.operation.duration: one observation per HTTP attempt; error_type set when it failed. */
+    genAiOperationDuration: new Histogram({
+      name: 'gen_ai_client_operation_duration_seconds',
+      help: 'gen_ai.client.operation.duration (s): one LLM HTTP attempt; error_type is the personahub error code, absent on success',
+      labelNames: ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model', 'error_type'] as const,
+      buckets: GEN_AI_DURATION_BUCKETS,
+      registers: r,
+    }),
 
     // ---- dedup ----------------------------------------------------------------------------------------------
     dedupChecks: new Counter({

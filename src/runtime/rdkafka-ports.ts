@@ -2,11 +2,15 @@ import type { KafkaConsumer, LibrdKafkaError, Message, Producer } from '@conflue
 import type { Logger } from 'pino';
 import { rdkafka, type KafkaClient, type RdConsumer, type RdProperties } from '../kafka/client.js';
 import { classifyKafkaError } from '../kafka/errors.js';
+import { fatal } from '../errors.js';
+import { backoffDelayMs, sleep } from './backoff.js';
 import type { ConsumerPort, InputRecord, PreparedMessage, ProducerPort, RebalanceListener } from './ports.js';
 
 const ERR_ASSIGN = -175; // RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
 const ERR_REVOKE = -174; // RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS
 const OP_TIMEOUT_MS = 30_000;
+/** ERR__UNKNOWN_TOPIC, UNKNOWN_TOPIC_OR_PART, INVALID_TOPIC_EXCEPTION. */
+const TOPIC_ERROR_CODES = new Set([-188, 3, 17]);
 
 export interface ConsumerPortOptions {
   client: KafkaClient;
@@ -72,7 +76,7 @@ export class RdKafkaConsumerPort implements ConsumerPort {
 
   async start(listener: RebalanceListener): Promise<void> {
     this.listener = listener;
-    const consumer = (new rdkafka.KafkaConsumer(this.props() as never, {}) as RdConsumer);
+    const consumer = (new (rdkafka().KafkaConsumer)(this.props() as never, {}) as RdConsumer);
     this.consumer = consumer;
     consumer.on('event.log', (e: { severity: number; fac: string; message: string }) => {
       if (e.severity <= 3) this.o.logger.warn({ fac: e.fac }, e.message);
@@ -82,7 +86,9 @@ export class RdKafkaConsumerPort implements ConsumerPort {
     consumer.on('event.error', (e: LibrdKafkaError) => this.o.logger.debug({ code: e.code, fatal: e.isFatal }, `consumer: ${e.message}`));
     consumer.setDefaultConsumeTimeout(this.o.fetchMaxWaitMs);
     consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
-    await call('consumer connect', (cb) => consumer.connect({ timeout: OP_TIMEOUT_MS }, (err) => cb(err)));
+    // A stage started while the broker is away waits for it (readiness says not-ready meanwhile); only a fatal
+    // error (bad configuration) ends the start.
+    await untilConnected('consumer', this.o.logger, () => call('consumer connect', (cb) => consumer.connect({ timeout: OP_TIMEOUT_MS }, (err) => cb(err))), () => this.stopped);
     consumer.subscribe([this.o.topic]);
   }
 
@@ -190,6 +196,20 @@ export class RdKafkaConsumerPort implements ConsumerPort {
   }
 }
 
+/** Retry a connect while the failure is transient, with capped backoff; a fatal error or `stopped()` ends it. */
+async function untilConnected(what: string, logger: Logger, connect: () => Promise<void>, stopped: () => boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect();
+    } catch (e) {
+      const err = classifyKafkaError(e, `${what} connect`);
+      if (err.kind === 'fatal' || stopped()) throw err;
+      logger.warn({ attempt, err: err.message }, `${what}: broker not reachable; retrying`);
+      await sleep(backoffDelayMs(attempt, { initialDelayMs: 500, maxDelayMs: 10_000 }));
+    }
+  }
+}
+
 function toInputRecord(m: Message): InputRecord {
   const headers: Record<string, string> = {};
   for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
@@ -241,7 +261,7 @@ export class RdKafkaProducerPort implements ProducerPort {
       props['transactional.id'] = this.o.transactionalId;
       props['transaction.timeout.ms'] = this.o.transactionTimeoutMs;
     }
-    const producer = new rdkafka.Producer(this.o.client.properties({ ...(this.o.clientId ? { 'client.id': this.o.clientId } : {}), ...props }) as never, {});
+    const producer = new (rdkafka().Producer)(this.o.client.properties({ ...(this.o.clientId ? { 'client.id': this.o.clientId } : {}), ...props }) as never, {});
     this.producer = producer;
     producer.on('event.log', (e: { severity: number; fac: string; message: string }) => {
       if (e.severity <= 3) this.o.logger.warn({ fac: e.fac }, e.message);
@@ -253,8 +273,14 @@ export class RdKafkaProducerPort implements ProducerPort {
       });
       producer.setPollInterval(20);
     }
-    await call('producer connect', (cb) => producer.connect({ timeout: OP_TIMEOUT_MS }, (err) => cb(err)));
-    if (this.o.transactionalId) await call('init transactions', (cb) => producer.initTransactions(OP_TIMEOUT_MS, cb));
+    try {
+      await call('producer connect', (cb) => producer.connect({ timeout: OP_TIMEOUT_MS }, (err) => cb(err)));
+      if (this.o.transactionalId) await call('init transactions', (cb) => producer.initTransactions(OP_TIMEOUT_MS, cb));
+    } catch (e) {
+      // The caller retries with a new producer: this one must not linger with its threads and sockets.
+      await this.disconnect().catch(() => undefined);
+      throw e;
+    }
   }
 
   produce(messages: readonly PreparedMessage[]): void {
@@ -265,6 +291,10 @@ export class RdKafkaProducerPort implements ProducerPort {
       try {
         producer.produce(m.topic, m.partition ?? null, m.value, key, Date.now(), undefined, headers);
       } catch (e) {
+        // A topic the cluster does not have (or rejects) is a deployment error, not an outage: the round fails and
+        // counts towards the runner's consecutive-failure limit instead of being retried as a broker hiccup.
+        const code = (e as { code?: number }).code;
+        if (code !== undefined && TOPIC_ERROR_CODES.has(code)) throw fatal('kafka_fatal', `produce to ${m.topic}: ${(e as Error).message}`, { cause: e });
         throw classifyKafkaError(e, `produce to ${m.topic}`);
       }
     }

@@ -57,4 +57,19 @@ describe('Grafana dashboard on a real run', () => {
     expect(stat('Estimated spend')).toBeGreaterThan(0);
     expect(stat('Budget remaining')).toBeLessThan(50);
   });
+
+  it('the OpenTelemetry GenAI metrics account for the same calls and tokens as personahub\'s own', async () => {
+    const one = async (expr: string) => Number((await prom.query(expr, lastScrape))[0]?.value[1] ?? NaN);
+    const tokens = await one('sum(personahub_llm_tokens_total)');
+    expect(tokens).toBeGreaterThan(0);
+    expect(await one('sum(gen_ai_client_token_usage_sum)')).toBe(tokens);
+    expect(await one('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="output"})')).toBe(await one('sum(personahub_llm_tokens_total{direction="output"})'));
+    const attempts = await one('sum(personahub_llm_requests_total)');
+    expect(await one('sum(gen_ai_client_operation_duration_seconds_count)')).toBe(attempts);
+    // The simulator injected faults: failed attempts carry error_type, and match the non-ok outcomes.
+    expect(await one('sum(gen_ai_client_operation_duration_seconds_count{error_type!=""})')).toBe(await one('sum(personahub_llm_requests_total{outcome!="ok"})'));
+    const ops = await prom.query('count by (gen_ai_operation_name, gen_ai_provider_name) (gen_ai_client_operation_duration_seconds_count)', lastScrape);
+    expect(ops.map((s) => s.metric.gen_ai_operation_name)).toContain('chat');
+    expect(ops.every((s) => s.metric.gen_ai_provider_name === 'openai')).toBe(true);
+  });
 });

@@ -35,6 +35,8 @@ describe('grafana dashboard', () => {
       'personahub_llm_requests_total', 'personahub_llm_request_seconds_bucket', 'personahub_llm_errors_total',
       'personahub_llm_retries_total', 'personahub_llm_tokens_total', 'personahub_llm_cost_usd_total',
       'personahub_dedup_hits_total', 'personahub_llm_budget_remaining_usd',
+      'gen_ai_client_token_usage_bucket', 'gen_ai_client_token_usage_sum',
+      'gen_ai_client_operation_duration_seconds_bucket', 'gen_ai_client_operation_duration_seconds_count',
     ]) expect(exprs, metric).toContain(metric);
     expect(VARIABLES.map((v) => v.name).sort()).toEqual(['scenario', 'stage']);
   });
@@ -42,7 +44,7 @@ describe('grafana dashboard', () => {
   it('every metric a query names is declared in the metrics catalogue', async () => {
     const known = await catalogueSeriesNames();
     for (const { panel, target } of allTargets()) {
-      for (const name of target.expr.match(/personahub_[a-z_]+/g) ?? []) expect(known.has(name), `${panel}: ${name}`).toBe(true);
+      for (const name of target.expr.match(/\b(?:personahub|gen_ai_client)_[a-z_]+/g) ?? []) expect(known.has(name), `${panel}: ${name}`).toBe(true);
     }
     for (const v of VARIABLES) expect(known.has(v.metric), v.metric).toBe(true);
   });

@@ -111,7 +111,7 @@ export const NumberRecord = z.object({ n: z.number().int() });
 
 /** An operator's offset reset: commit `offset` for the (empty) group without joining it. */
 export async function setCommittedOffset(kafka: Kafka, groupId: string, topic: string, partition: number, offset: number): Promise<void> {
-  const consumer = new rdkafka.KafkaConsumer(kafka.properties({ 'group.id': groupId, 'enable.auto.commit': false }) as never, {});
+  const consumer = new (rdkafka().KafkaConsumer)(kafka.properties({ 'group.id': groupId, 'enable.auto.commit': false }) as never, {});
   await new Promise<void>((res, rej) => consumer.connect({ timeout: 10_000 }, (err) => (err ? rej(err) : res())));
   try {
     consumer.assign([{ topic, partition }]);

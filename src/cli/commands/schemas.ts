@@ -1,6 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { topicsFor } from '../../../topics/index.js';
 import { loadConfig } from '../../config/load.js';
@@ -8,13 +7,14 @@ import { fatal } from '../../errors.js';
 import { createRegistryClient } from '../../registry/client.js';
 import { generateJsonSchemas } from '../../registry/json-schemas.js';
 import { registerValueSubjects } from '../../registry/subjects.js';
+import { packagePath } from '../../util/package-root.js';
 
 /**
  * `personahub schemas gen [--check]`: write schemas/*.json from the zod contracts (or, with --check, fail when
  * they differ: what CI and the drift test do).
  * `personahub schemas register [--prefix P]`: register every `<topic>-value` subject with BACKWARD compatibility.
  */
-export const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
+export const SCHEMAS_DIR = `${packagePath('schemas')}/`;
 
 export function register(program: Command): void {
   const schemas = program.command('schemas').description('JSON Schemas of the message contracts (schemas/)');

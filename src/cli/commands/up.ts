@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { LOCAL_DEFAULTS } from '../../config/services.js';
@@ -12,6 +11,7 @@ import { formatSummary, progressLine, summaryJson } from '../flow-report.js';
 import { applyTopicsAndSchemas, ensureLocalStack, usesLocalStack } from '../prepare-cluster.js';
 import { startStages } from '../start-stages.js';
 import { ingestFile } from './ingest.js';
+import { packagePath } from '../../util/package-root.js';
 
 /**
  * `personahub up [--once]` — the main job in one command (`npm start`):
@@ -29,7 +29,7 @@ import { ingestFile } from './ingest.js';
  * separate set. Re-running on the same topics re-ingests the same documents, which the page filter drops as
  * duplicates: `npm start` therefore runs `up --once --fresh`, so the first command always shows the flow.
  */
-export const SAMPLE_DOCUMENTS = fileURLToPath(new URL('../../../data/sample/documents.jsonl', import.meta.url));
+export const SAMPLE_DOCUMENTS = packagePath('data', 'sample', 'documents.jsonl');
 const DEFAULT_SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
 const SIM_REQUESTS_PER_MINUTE = 60_000;
 

@@ -16,7 +16,9 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export const ERROR_CODES = [
   // input
-  'decode_failed', // bytes are not JSON / not registry framing
+  'decode_failed', // bytes are not JSON / not registry framing / an unknown schema id
+  'invalid_utf8', // the value is not valid UTF-8 (refused, never repaired with U+FFFD)
+  'schema_subject_mismatch', // registry frame whose schema id belongs to another subject than the topic's
   'schema_invalid', // JSON, but does not satisfy the topic's contract
   'input_rejected', // a stage refused the record on purpose (e.g. empty text)
   // LLM

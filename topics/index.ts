@@ -2,7 +2,7 @@ import { DATAFLOW_TOPIC_DEFS } from './dataflow.js';
 import { DEAD_LETTER_TOPIC_DEFS } from './dead-letters.js';
 import { DEDUP_TOPIC_DEFS } from './dedup.js';
 import { SYNTH_TOPIC_DEFS } from './synth.js';
-import { valueSubject, type ResolvedTopic, type TopicDef, type TopicsOptions } from './types.js';
+import { DOCUMENT_MAX_MESSAGE_BYTES, DOCUMENT_TOPIC_PREFIX, INPUT_MAX_MESSAGE_BYTES, INPUT_TOPIC, valueSubject, type ResolvedTopic, type TopicDef, type TopicsOptions } from './types.js';
 
 export * from './types.js';
 export { STAGE_INPUTS } from './dead-letters.js';
@@ -34,6 +34,9 @@ export function topicsFor(options: TopicsOptions = {}): ResolvedTopic[] {
       'cleanup.policy': def.cleanupPolicy,
       'min.insync.replicas': String(minIsr),
       ...(def.retentionMs !== undefined ? { 'retention.ms': String(def.retentionMs) } : {}),
+      ...(def.name.startsWith(DOCUMENT_TOPIC_PREFIX)
+        ? { 'max.message.bytes': String(def.name === INPUT_TOPIC ? INPUT_MAX_MESSAGE_BYTES : DOCUMENT_MAX_MESSAGE_BYTES) }
+        : {}),
       ...def.configs,
     };
     return {

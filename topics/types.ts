@@ -8,6 +8,25 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 export const FOREVER = -1;
 
 /**
+ * Size policy (README "Size policy", docs/dataflow.md). The limits are a chain, each link larger than the one before,
+ * so a page accepted at the entry can always be forwarded and dead-lettered:
+ *   ingest.maxDocumentBytes (900,000: ingest skips bigger documents as `too_large`)
+ *   < INPUT_BATCH_MAX_BYTES (940,000: librdkafka `batch.size` of personahub's producers to web.documents — the
+ *     broker applies max.message.bytes to a whole record batch, and librdkafka's default batch is 1,000,000)
+ *   < INPUT_MAX_MESSAGE_BYTES (950,000: web.documents refuses bigger records at produce time, MESSAGE_TOO_LARGE)
+ *   < 1,000,000 (librdkafka's default message.max.bytes, the most personahub's producers write in one message: a
+ *     page plus the page filter's route envelope, < 1 KB, or plus dead-letter headers, < 4 KB)
+ *   < DOCUMENT_MAX_MESSAGE_BYTES (1 MiB: every other topic that carries whole pages — web.documents.unique, the
+ *     page filter's route and changelog topics, the dead letters of pagefilter, its bands half and extract).
+ * Stages therefore never see a page they cannot pass on.
+ */
+export const DOCUMENT_TOPIC_PREFIX = 'web.documents';
+export const INPUT_TOPIC = 'web.documents';
+export const INPUT_MAX_MESSAGE_BYTES = 950_000;
+export const INPUT_BATCH_MAX_BYTES = 940_000;
+export const DOCUMENT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
  * One topic of the dataflow, as code. A file under topics/ exports an array of these and is listed once in
  * topics/index.ts. Names are persistent (a rename is a migration), never generated.
  */

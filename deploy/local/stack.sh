@@ -11,6 +11,9 @@
 #   a second `up` downloads nothing and does not even run Maven.
 # - `up` is idempotent: a service that is already running (live pid) is left alone.
 # - Waits are bounded (PERSONAHUB_STACK_TIMEOUT seconds per service).
+# - Prometheus is optional (the metrics view): when its binary is not on PATH, `up` says once how to add it and
+#   carries on with Kafka and the registry, and `status` reports it as "absent" without failing. Kafka and the
+#   registry need only Java and Maven.
 #
 # Environment (defaults in brackets):
 #   PERSONAHUB_STACK_DIR [<repo>/.stack]        data, logs, pid files
@@ -246,11 +249,13 @@ scrape_configs:
       - targets: ['127.0.0.1:${PROMETHEUS_PORT}']
 EOF
 }
+PROMETHEUS_HINT="prometheus: not installed, skipped (optional: it only serves the metrics view; add it with: apt-get install -y prometheus)"
+prometheus_bin() { command -v prometheus 2>/dev/null || true; }
 start_prometheus() {
   local pid
   if pid="$(running_pid prometheus)"; then log "prometheus: already running (pid $pid) on 127.0.0.1:$PROMETHEUS_PORT"; return 0; fi
-  local bin; bin="$(command -v prometheus || true)"
-  [[ -n "$bin" ]] || die "prometheus is not installed: apt-get install -y prometheus"
+  local bin; bin="$(prometheus_bin)"
+  if [[ -z "$bin" ]]; then log "$PROMETHEUS_HINT"; return 0; fi
   port_open "$PROMETHEUS_PORT" && die "port $PROMETHEUS_PORT is taken by a process this stack did not start"
   local dir="$STACK_DIR/prometheus"; mkdir -p "$dir/logs" "$dir/data"
   # Default: the project's local scrape config (personahub processes on 9464.., the simulator, alert rules).
@@ -265,6 +270,7 @@ start_prometheus() {
 }
 ready_prometheus() {
   local pid dir="$STACK_DIR/prometheus"
+  [[ -n "$(prometheus_bin)" ]] || running_pid prometheus >/dev/null || return 0 # not installed: said so in start
   pid="$(running_pid prometheus)" || die "prometheus is not running (see $dir/logs)"
   wait_http "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" "$TIMEOUT" "$pid" \
     || { tail -n 30 "$dir/logs/stdout.log" >&2; die "prometheus did not become ready in ${TIMEOUT}s (see $dir/logs)"; }
@@ -277,6 +283,9 @@ status_service() {
   case "$svc" in
     kafka) port="$KAFKA_PORT" ;; registry) port="$REGISTRY_PORT" ;; prometheus) port="$PROMETHEUS_PORT" ;;
   esac
+  if [[ "$svc" == prometheus && -z "$(prometheus_bin)" ]] && ! running_pid prometheus >/dev/null; then
+    printf '%-11s absent          (optional, not installed: apt-get install -y prometheus)\n' "$svc"; return 0
+  fi
   if pid="$(running_pid "$svc")" && port_open "$port"; then
     printf '%-11s up    pid %-8s 127.0.0.1:%s\n' "$svc" "$pid" "$port"; return 0
   elif pid="$(running_pid "$svc")"; then

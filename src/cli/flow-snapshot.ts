@@ -9,6 +9,8 @@ export interface StageCounts {
   in: number;
   out: number;
   filtered: number;
+  /** Filtered records by reason (FILTER_REASONS of src/runtime/stage.ts). */
+  filteredBy: Record<string, number>;
   deadLettered: number;
   inFlight: number;
   /** Completed outputs not yet committed (waiting for the watermark or the next commit round). */
@@ -23,6 +25,12 @@ export interface FlowSnapshot {
   stages: Record<string, StageCounts>;
   /** Records written per output topic (logical name), summed over stages. */
   topics: Record<string, number>;
+  /**
+   * Records consumed per input topic (logical name): the most any one consumer group (stage) read from it. Counts
+   * what other producers wrote too (a crawler on web.documents), which `topics` cannot see.
+   */
+  consumed: Record<string, number>;
+  filteredByReason: Record<string, number>;
   deadLetteredByCode: Record<string, number>;
   tokens: { input: number; output: number };
   costUsd: number;
@@ -35,16 +43,33 @@ export async function flowSnapshot(metrics: Metrics): Promise<FlowSnapshot> {
   const get = async (m: { get(): Promise<{ values: unknown }> | { values: unknown } }) => (await m.get()).values as Values;
   const stages: Record<string, StageCounts> = {};
   const stage = (name: string) =>
-    (stages[name] ??= { in: 0, out: 0, filtered: 0, deadLettered: 0, inFlight: 0, buffered: 0, lag: 0, maxPartitionLag: 0 });
+    (stages[name] ??= { in: 0, out: 0, filtered: 0, filteredBy: {}, deadLettered: 0, inFlight: 0, buffered: 0, lag: 0, maxPartitionLag: 0 });
   const topics: Record<string, number> = {};
   const deadLetteredByCode: Record<string, number> = {};
 
-  for (const v of await get(metrics.recordsIn)) stage(String(v.labels.stage)).in += v.value;
+  const consumed: Record<string, number> = {};
+  const filteredByReason: Record<string, number> = {};
+  const inByStageTopic = new Map<string, { topic: string; n: number }>();
+  for (const v of await get(metrics.recordsIn)) {
+    stage(String(v.labels.stage)).in += v.value;
+    const k = `${String(v.labels.stage)}\u0000${String(v.labels.topic)}`;
+    const prev = inByStageTopic.get(k)?.n ?? 0;
+    inByStageTopic.set(k, { topic: String(v.labels.topic), n: prev + v.value });
+  }
+  for (const { topic, n } of inByStageTopic.values()) consumed[topic] = Math.max(consumed[topic] ?? 0, n);
   for (const v of await get(metrics.recordsOut)) {
     stage(String(v.labels.stage)).out += v.value;
     topics[String(v.labels.topic)] = (topics[String(v.labels.topic)] ?? 0) + v.value;
   }
-  for (const v of await get(metrics.recordsFiltered)) stage(String(v.labels.stage)).filtered += v.value;
+  for (const v of await get(metrics.recordsFiltered)) {
+    const s = stage(String(v.labels.stage));
+    const reason = String(v.labels.reason);
+    s.filtered += v.value;
+    if (v.value > 0) {
+      s.filteredBy[reason] = (s.filteredBy[reason] ?? 0) + v.value;
+      filteredByReason[reason] = (filteredByReason[reason] ?? 0) + v.value;
+    }
+  }
   for (const v of await get(metrics.recordsDeadLettered)) {
     stage(String(v.labels.stage)).deadLettered += v.value;
     deadLetteredByCode[String(v.labels.code)] = (deadLetteredByCode[String(v.labels.code)] ?? 0) + v.value;
@@ -66,7 +91,7 @@ export async function flowSnapshot(metrics: Metrics): Promise<FlowSnapshot> {
   for (const v of await get(metrics.llmCost)) costUsd += v.value;
   let llmRequests = 0;
   for (const v of await get(metrics.llmRequests)) llmRequests += v.value;
-  return { stages, topics, deadLetteredByCode, tokens: { input, output }, costUsd, llmRequests };
+  return { stages, topics, consumed, filteredByReason, deadLetteredByCode, tokens: { input, output }, costUsd, llmRequests };
 }
 
 /** A stable fingerprint of everything that moves: unchanged over a quiet period means nothing is happening. */

@@ -25,15 +25,21 @@ export const usesLocalStack = (config: Config, env: NodeJS.ProcessEnv = process.
   return config.kafka.brokers.length === 1 && [`127.0.0.1:${port}`, `localhost:${port}`].includes(config.kafka.brokers[0]!);
 };
 
-/** Start the local stack if `stack.sh status` says it is not (fully) up. Output goes to stderr. */
-export function ensureLocalStack(log: (line: string) => void): void {
-  const status = spawnSync('bash', [STACK_SCRIPT, 'status'], { encoding: 'utf8' });
+/**
+ * Start the local stack if `stack.sh status` says it is not (fully) up. Output goes to stderr. Prometheus is
+ * optional: without it stack.sh starts Kafka and the registry and prints how to add it; when the stack is already
+ * up, the same hint is passed on from `status` — either way it is said once.
+ */
+export function ensureLocalStack(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): void {
+  const status = spawnSync('bash', [STACK_SCRIPT, 'status'], { encoding: 'utf8', env });
   if (status.status === 0) {
     log('local stack: already running');
+    const absent = status.stdout.split('\n').find((l) => /^prometheus\s+absent/.test(l));
+    if (absent) log(`local stack: ${absent.replace(/\s+/g, ' ').trim()}`);
     return;
   }
-  log('local stack: starting (Kafka, schema registry, Prometheus; the first run downloads them) ...');
-  const up = spawnSync('bash', [STACK_SCRIPT, 'up'], { stdio: ['ignore', process.stderr, process.stderr] });
+  log('local stack: starting (Kafka, schema registry, and Prometheus when installed; the first run downloads them) ...');
+  const up = spawnSync('bash', [STACK_SCRIPT, 'up'], { stdio: ['ignore', process.stderr, process.stderr], env });
   if (up.status !== 0) throw fatal('config_invalid', `bash ${STACK_SCRIPT} up failed (exit ${up.status}); see its output above`);
 }
 

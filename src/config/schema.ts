@@ -4,6 +4,7 @@ import { RuntimeConfig } from '../runtime/config.js';
 import { LlmConfig } from '../llm/config.js';
 import { DedupConfig } from '../dedup/config.js';
 import { StagesConfig } from '../stages/config.js';
+import { IngestConfig } from '../ingest/config.js';
 
 /**
  * The one configuration schema. Each module owns its section's schema (with descriptions and defaults, which are
@@ -17,5 +18,6 @@ export const Config = z.object({
   llm: LlmConfig,
   dedup: DedupConfig,
   stages: StagesConfig,
+  ingest: IngestConfig,
 });
 export type Config = z.infer<typeof Config>;

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { WebDocument } from '../contracts/web-document.js';
 import { stableId } from '../stages/hash.js';
-import type { IngestItem } from './types.js';
+import { DEFAULT_READER_OPTIONS, type IngestItem, type ReaderOptions } from './types.js';
 
 /**
  * What ingest accepts for one document: WebDocument with the producer-side fields optional. Missing `id` becomes a
  * stable hash of url + text (re-ingesting the same file yields the same ids), missing `fetchedAt` the ingest time,
- * missing `source` the file name.
+ * missing `source` the file name. Documents over `maxDocumentBytes` are skipped as too_large (README: size policy).
  */
 const LooseDocument = z.object({
   id: z.string().min(1).optional(),
@@ -17,7 +17,11 @@ const LooseDocument = z.object({
   source: z.string().optional(),
 });
 
-export function toDocument(raw: unknown, defaults: { source: string; where: string; now: string }): IngestItem {
+export function toDocument(
+  raw: unknown,
+  defaults: { source: string; where: string; now: string },
+  options: ReaderOptions = DEFAULT_READER_OPTIONS,
+): IngestItem {
   const loose = LooseDocument.safeParse(raw);
   if (!loose.success) return { kind: 'skipped', reason: 'invalid_document', where: defaults.where };
   const d = loose.data;
@@ -33,5 +37,9 @@ export function toDocument(raw: unknown, defaults: { source: string; where: stri
   };
   const doc = WebDocument.safeParse(candidate);
   if (!doc.success) return { kind: 'skipped', reason: 'invalid_document', where: defaults.where };
+  // Size of what would be produced (the registry frame adds 5 bytes): skipped whole, never cut.
+  if (Buffer.byteLength(JSON.stringify(doc.data), 'utf8') > options.maxDocumentBytes) {
+    return { kind: 'skipped', reason: 'too_large', where: defaults.where };
+  }
   return { kind: 'document', doc: doc.data };
 }

@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { toDocument } from './document.js';
-import type { IngestItem } from './types.js';
+import { DEFAULT_READER_OPTIONS, type IngestItem, type ReaderOptions } from './types.js';
 
 /** One WebDocument per non-empty line of JSON (JSON Lines); bad lines are skipped with a reason, never fatal. */
-export async function* readJsonl(input: Readable, source: string): AsyncGenerator<IngestItem> {
+export async function* readJsonl(input: Readable, source: string, options: ReaderOptions = DEFAULT_READER_OPTIONS): AsyncGenerator<IngestItem> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
@@ -18,6 +18,6 @@ export async function* readJsonl(input: Readable, source: string): AsyncGenerato
       yield { kind: 'skipped', reason: 'invalid_json', where };
       continue;
     }
-    yield toDocument(raw, { source, where, now: new Date().toISOString() });
+    yield toDocument(raw, { source, where, now: new Date().toISOString() }, options);
   }
 }

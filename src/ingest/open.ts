@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { fatal } from '../errors.js';
 import { readJsonl } from './jsonl.js';
 import { readWarc } from './warc.js';
-import type { IngestItem } from './types.js';
+import { DEFAULT_READER_OPTIONS, type IngestItem, type ReaderOptions } from './types.js';
 
 export type InputFormat = 'jsonl' | 'warc';
 
@@ -26,7 +26,7 @@ export interface OpenedInput {
  * Open a file (or `-` for stdin) as a stream of ingest items. Gzipped JSON Lines (*.jsonl.gz) are gunzipped here;
  * WARC/WET gzip is per record and handled by the WARC parser.
  */
-export function openInput(path: string, format: InputFormat = detectFormat(path)): OpenedInput {
+export function openInput(path: string, format: InputFormat = detectFormat(path), options: ReaderOptions = DEFAULT_READER_OPTIONS): OpenedInput {
   let raw: Readable;
   let totalBytes: number | undefined;
   if (path === '-') {
@@ -47,6 +47,6 @@ export function openInput(path: string, format: InputFormat = detectFormat(path)
   raw.pipe(counter);
   const source = path === '-' ? 'stdin' : basename(path);
   const stream = format === 'jsonl' && /\.gz$/i.test(path) ? counter.pipe(createGunzip()) : counter;
-  const items = format === 'warc' ? readWarc(stream, source) : readJsonl(stream, source);
+  const items = format === 'warc' ? readWarc(stream, source, options) : readJsonl(stream, source, options);
   return { items, totalBytes, bytesRead: () => bytes };
 }

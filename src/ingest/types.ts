@@ -1,4 +1,5 @@
 import type { WebDocument } from '../contracts/web-document.js';
+import { IngestConfig } from './config.js';
 
 /** Why an input record did not become a document. Bounded set: it is a summary and log label. */
 export const SKIP_REASONS = [
@@ -6,12 +7,20 @@ export const SKIP_REASONS = [
   'no_text', // no text, or only whitespace / markup
   'invalid_document', // JSON, but not a document (no url, wrong types)
   'non_text_record', // a WARC record that carries no page text (warcinfo, request, metadata, images ...)
+  'too_large', // the encoded document exceeds ingest.maxDocumentBytes (skipped whole, never truncated)
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type IngestItem =
   | { kind: 'document'; doc: WebDocument }
   | { kind: 'skipped'; reason: SkipReason; where: string };
+
+/** How readers turn raw records into documents (the ingest config section, as the readers need it). */
+export interface ReaderOptions {
+  /** Largest encoded document (UTF-8 bytes of its JSON) to accept; bigger ones are skipped as too_large. */
+  maxDocumentBytes: number;
+}
+export const DEFAULT_READER_OPTIONS: ReaderOptions = { maxDocumentBytes: IngestConfig.parse({}).maxDocumentBytes };
 
 export interface IngestSummary {
   read: number;

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { WARCParser, type WARCRecord } from 'warcio';
 import { toDocument } from './document.js';
 import { htmlToText } from './html-text.js';
-import type { IngestItem } from './types.js';
+import { DEFAULT_READER_OPTIONS, type IngestItem, type ReaderOptions } from './types.js';
 
 /**
  * Documents from a WARC or WET file, gzipped per record (as Common Crawl ships them) or not: warcio detects the
@@ -13,7 +13,7 @@ import type { IngestItem } from './types.js';
  * Everything else (warcinfo, request, metadata, revisit, images ...) is skipped as non_text_record. Record id =
  * WARC-Record-ID, url = WARC-Target-URI, fetchedAt = WARC-Date, lang = WARC-Identified-Content-Language (first).
  */
-export async function* readWarc(input: Readable, source: string): AsyncGenerator<IngestItem> {
+export async function* readWarc(input: Readable, source: string, options: ReaderOptions = DEFAULT_READER_OPTIONS): AsyncGenerator<IngestItem> {
   const parser = new WARCParser(input);
   const name = basename(source);
   let n = 0;
@@ -49,6 +49,7 @@ export async function* readWarc(input: Readable, source: string): AsyncGenerator
         source: name,
       },
       { source: name, where, now: new Date().toISOString() },
+      options,
     );
   }
 }

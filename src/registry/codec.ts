@@ -3,6 +3,7 @@ import { poison, retriable } from '../errors.js';
 import type { Codec } from '../runtime/codec.js';
 import { classifyRegistryError, registryStatus } from './client.js';
 import { valueSubject } from '../../topics/types.js';
+import { decodeUtf8Strict } from '../util/utf8.js';
 
 /**
  * Confluent wire format: byte 0 = magic 0, bytes 1..4 = schema id (big-endian), then the payload (JSON text here).
@@ -13,10 +14,13 @@ const HEADER_BYTES = 5;
 
 export interface RegistryCodecOptions {
   /**
-   * Decode: check that a framed record's schema id exists in the registry (cached per id). Catches garbage that
-   * happens to start with a zero byte. Default true.
+   * Decode: check that a framed record's schema id is one of the versions of the topic's own subject (cached per
+   * subject). Catches garbage that happens to start with a zero byte and frames written for another topic. Default
+   * true.
    */
   verifySchemaIds?: boolean;
+  /** Least time between two refreshes of a subject's version list when an unknown id arrives (default 5000 ms). */
+  refreshIntervalMs?: number;
 }
 
 /**
@@ -30,25 +34,23 @@ export interface RegistryCodecOptions {
  *          stage processes racing to register would shift them, and framed records would no longer decode.
  *          An unreachable registry is `registry_unavailable` too.
  *  decode: registry-framed JSON, or plain JSON (first byte `{`, `[` or whitespace) as a crawler or kcat writes it.
- *          Anything else, unparsable JSON or an unknown schema id is poison `decode_failed`.
+ *          Invalid UTF-8 is poison `invalid_utf8` (never repaired); anything else, unparsable JSON or an unknown
+ *          schema id is poison `decode_failed`; the id of another subject's schema (a synth.math frame on
+ *          web.documents) is poison `schema_subject_mismatch`.
  * Values are not validated here: the runtime validates decoded values and stage outputs with the zod contracts.
  */
 export function createRegistryCodec(client: SchemaRegistryClient, options: RegistryCodecOptions = {}): Codec {
   const verify = options.verifySchemaIds ?? true;
-  /** ids known to exist, per subject (an id is immutable once assigned, so this never needs invalidating). */
-  const knownIds = new Map<string, Set<number>>();
+  const refreshIntervalMs = options.refreshIntervalMs ?? 5000;
+  /**
+   * Schema ids of each subject's versions. Invariant: an id in the set belongs to the subject (ids are immutable).
+   * An id not in the set triggers one refresh of the version list (a version may have been registered since),
+   * at most every `refreshIntervalMs` per subject, so a flood of foreign frames costs few registry calls.
+   */
+  const subjectIds = new Map<string, { ids: Set<number>; refreshedAt: number }>();
 
-  const missing = (subject: string, cause: unknown) =>
+  const missing = (subject: string, cause?: unknown) =>
     retriable('registry_unavailable', `subject ${subject} is not in the schema registry (never registered, or the registry restarted empty): waiting; run \`personahub schemas register\``, { cause });
-  const subjectMissing = async (subject: string): Promise<boolean> => {
-    try {
-      await client.getLatestSchemaMetadata(subject);
-      return false;
-    } catch (e) {
-      if (registryStatus(e) === 404) return true;
-      throw classifyRegistryError(e, `look up ${subject}`);
-    }
-  };
 
   async function latestId(topic: string): Promise<number> {
     const subject = valueSubject(topic);
@@ -60,19 +62,41 @@ export function createRegistryCodec(client: SchemaRegistryClient, options: Regis
     }
   }
 
+  /** The ids of every version of `subject`; undefined when the subject does not exist. */
+  async function loadSubjectIds(subject: string): Promise<Set<number> | undefined> {
+    try {
+      const versions = await client.getAllVersions(subject);
+      const metas = await Promise.all(versions.map((v) => client.getSchemaMetadata(subject, v)));
+      return new Set(metas.map((m) => m.id!));
+    } catch (e) {
+      if (registryStatus(e) === 404) return undefined;
+      throw classifyRegistryError(e, `versions of ${subject}`);
+    }
+  }
+
   async function checkId(topic: string, id: number): Promise<void> {
     const subject = valueSubject(topic);
-    const known = knownIds.get(subject);
-    if (known?.has(id)) return;
-    try {
-      await client.getBySubjectAndId(subject, id);
-    } catch (e) {
-      if (registryStatus(e) !== 404) throw classifyRegistryError(e, `schema id ${id} of ${subject}`);
-      // The id is unknown. If the whole subject is gone the registry lost its state: wait for it to be restored.
-      if (await subjectMissing(subject)) throw missing(subject, e);
-      throw poison('decode_failed', `schema id ${id} is unknown to the registry (${subject})`, { cause: e });
+    let entry = subjectIds.get(subject);
+    if (entry?.ids.has(id)) return;
+    if (entry === undefined || Date.now() - entry.refreshedAt >= refreshIntervalMs) {
+      const ids = await loadSubjectIds(subject);
+      // The whole subject is gone: the registry lost its state (or was never prepared). Wait for it.
+      if (ids === undefined) throw missing(subject);
+      entry = { ids, refreshedAt: Date.now() };
+      subjectIds.set(subject, entry);
+      if (entry.ids.has(id)) return;
     }
-    knownIds.set(subject, (known ?? new Set<number>()).add(id));
+    // Not ours: tell a foreign schema (a known id of another subject) from an id the registry never assigned.
+    let exists: boolean;
+    try {
+      await client.getBySubjectAndId('', id);
+      exists = true;
+    } catch (e) {
+      if (registryStatus(e) !== 404) throw classifyRegistryError(e, `schema id ${id}`);
+      exists = false;
+    }
+    if (exists) throw poison('schema_subject_mismatch', `schema id ${id} is not a version of ${subject} (a frame written for another topic)`);
+    throw poison('decode_failed', `schema id ${id} is unknown to the registry (${subject})`);
   }
 
   return {
@@ -99,8 +123,9 @@ export function createRegistryCodec(client: SchemaRegistryClient, options: Regis
       } else {
         throw poison('decode_failed', `neither registry-framed nor plain JSON (first byte 0x${first.toString(16).padStart(2, '0')})`);
       }
+      const text = decodeUtf8Strict(body);
       try {
-        return JSON.parse(body.toString('utf8')) as unknown;
+        return JSON.parse(text) as unknown;
       } catch (e) {
         throw poison('decode_failed', `payload is not JSON: ${(e as Error).message}`, { cause: e });
       }

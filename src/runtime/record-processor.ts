@@ -4,7 +4,7 @@ import { DLQ_HEADERS } from '../contracts/dlq.js';
 import type { Metrics } from '../metrics/catalogue.js';
 import type { Codec } from './codec.js';
 import type { RuntimeConfig } from './config.js';
-import type { RecordMeta, Stage, StageContext } from './stage.js';
+import type { FilterReason, RecordMeta, Stage, StageContext } from './stage.js';
 import { backoffDelayMs, sleep } from './backoff.js';
 
 import type { PreparedMessage } from './ports.js';
@@ -15,6 +15,8 @@ export interface RecordResult {
   outcome: 'ok' | 'filtered' | 'dead_lettered';
   messages: PreparedMessage[];
   deadLetterCode?: ErrorCode;
+  /** Why a filtered record has no output (also the metric's reason label). */
+  filterReason?: FilterReason;
 }
 
 export interface RawRecord {
@@ -106,10 +108,11 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
       }
       const outputs = await d.stage.process(input, recordContext(rec.meta, signal, d.logger, attempt));
       if (signal.aborted) return undefined;
-      if (outputs.length === 0) {
-        d.metrics.recordsFiltered.inc({ stage: stageName, reason: 'stage' });
+      if (!Array.isArray(outputs) || outputs.length === 0) {
+        const reason = Array.isArray(outputs) ? 'unspecified' : outputs.filtered;
+        d.metrics.recordsFiltered.inc({ stage: stageName, reason });
         observe('filtered');
-        return { outcome: 'filtered', messages: [] };
+        return { outcome: 'filtered', messages: [], filterReason: reason };
       }
       const messages: PreparedMessage[] = [];
       for (const out of outputs) {

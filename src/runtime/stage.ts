@@ -48,14 +48,42 @@ export interface StageContext {
   attempt: number;
 }
 
+/**
+ * Why a stage produced nothing for a record: the closed set of filter reasons, the `reason` label of
+ * personahub_records_filtered_total and a column of the `up` summary. Add a reason here, nowhere else.
+ */
+export const FILTER_REASONS = [
+  'too_short', // extract: text below stages.extract.minTextChars
+  'duplicate_exact', // dedup / pagefilter: an exact copy was kept before
+  'duplicate_near', // dedup / pagefilter: a verified near-duplicate was kept before
+  'sampled_out', // synthesize: not in the scenario's sample (samplingRate), or the scenario is disabled
+  'max_hop', // expand: the persona is at stages.expand.maxHops
+  'budget_exhausted', // expand: the document's persona budget is spent
+  'no_result', // the LLM reply held nothing usable (no new persona)
+  'unspecified', // a stage returned [] without naming a reason (stages written before reasons existed)
+] as const;
+export type FilterReason = (typeof FILTER_REASONS)[number];
+
+/** What `process` returns to filter a record on purpose, naming why (see `filtered`). */
+export interface Filtered {
+  readonly filtered: FilterReason;
+}
+/** `return filtered('too_short')`: no output, counted under that reason. */
+export const filtered = (reason: FilterReason): Filtered => ({ filtered: reason });
+/** The outputs of one record, or the named reason it has none. */
+export type StageResult = StageOutput[] | Filtered;
+
 export interface Stage<I = unknown> {
   readonly name: string;
   readonly input: { topic: string; schema: z.ZodType<I> };
   /** Topics this stage may write, with the schema each output value must satisfy. */
   readonly outputs: Record<string, z.ZodType>;
   readonly ordering: Ordering;
-  /** Outputs for one input record; [] means filtered (counted, not an error). Throw a PersonahubError to fail. */
-  process(record: I, ctx: StageContext): Promise<StageOutput[]>;
+  /**
+   * Outputs for one input record, or `filtered(reason)` to drop it on purpose (counted under the reason, not an
+   * error); a bare [] still works and counts as `unspecified`. Throw a PersonahubError to fail.
+   */
+  process(record: I, ctx: StageContext): Promise<StageResult>;
   /**
    * Optional state store, owned by the runtime: restored from its changelog before any record of a newly assigned
    * (or reset) partition is processed, dropped on revocation. The stage writes changes as outputs to the changelog.

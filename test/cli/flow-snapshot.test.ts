@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { activity, flowSnapshot, looksDrained } from '../../src/cli/flow-snapshot.js';
-import { formatSummary, progressLine } from '../../src/cli/flow-report.js';
+import { formatSummary, progressLine, summaryJson } from '../../src/cli/flow-report.js';
 import { createMetrics } from '../../src/metrics/catalogue.js';
 
 describe('flow snapshot (what up shows and uses to decide it has drained)', () => {
@@ -11,7 +11,7 @@ describe('flow snapshot (what up shows and uses to decide it has drained)', () =
     m.recordsOut.inc({ stage: 'extract', topic: 'personas.candidates' }, 12);
     m.recordsOut.inc({ stage: 'expand', topic: 'personas.candidates' }, 5);
     m.recordsOut.inc({ stage: 'synthesize-math', topic: 'synth.math' }, 9);
-    m.recordsFiltered.inc({ stage: 'extract', reason: 'stage' }, 1);
+    m.recordsFiltered.inc({ stage: 'extract', reason: 'too_short' }, 1);
     m.recordsDeadLettered.inc({ stage: 'pagefilter', code: 'decode_failed' }, 1);
     m.llmTokens.inc({ stage: 'extract', scenario: 'none', model: 'm', direction: 'input' }, 100);
     m.llmTokens.inc({ stage: 'extract', scenario: 'none', model: 'm', direction: 'output' }, 30);
@@ -49,7 +49,7 @@ describe('flow snapshot (what up shows and uses to decide it has drained)', () =
     expect(activity(await flowSnapshot(m))).not.toBe(activity(behind));
 
     const text = formatSummary(idle, {
-      ingest: { read: 10, produced: 9, skipped: { invalid_json: 1, no_text: 0, invalid_document: 0, non_text_record: 0 } },
+      ingest: { read: 10, produced: 9, skipped: { invalid_json: 1, no_text: 0, invalid_document: 0, non_text_record: 0, too_large: 0 } },
       prefix: '',
       llmLabel: 'SIMULATOR',
       elapsedMs: 1000,
@@ -61,5 +61,41 @@ describe('flow snapshot (what up shows and uses to decide it has drained)', () =
     expect(text).toContain('decode_failed=1');
     expect(text).toContain('invalid_json=1');
     expect(progressLine(idle, 9, 2000)).toContain('math=9');
+  });
+
+  it('reports what the stages consumed, also from other producers, and why records were filtered (issue #11)', async () => {
+    const m = createMetrics(new Registry());
+    // 731 documents written by a crawler, none by this run's ingest: the page filter consumed them all.
+    m.recordsIn.inc({ stage: 'pagefilter', topic: 'web.documents' }, 731);
+    m.recordsOut.inc({ stage: 'pagefilter', topic: 'web.documents.pagefilter.route' }, 731);
+    m.recordsOut.inc({ stage: 'pagefilter-bands', topic: 'web.documents.unique' }, 700);
+    m.recordsFiltered.inc({ stage: 'pagefilter-bands', reason: 'duplicate_near' }, 25);
+    m.recordsFiltered.inc({ stage: 'pagefilter-bands', reason: 'duplicate_exact' }, 6);
+    m.recordsFiltered.inc({ stage: 'extract', reason: 'too_short' }, 3);
+    m.recordsFiltered.inc({ stage: 'extract', reason: 'stage' }, 0); // a primed zero series is not a reason
+    // personas.unique is read by several groups: consumed = the furthest one.
+    m.recordsIn.inc({ stage: 'expand', topic: 'personas.unique' }, 40);
+    m.recordsIn.inc({ stage: 'synthesize-math', topic: 'personas.unique' }, 42);
+    const s = await flowSnapshot(m);
+    expect(s.consumed).toEqual({ 'web.documents': 731, 'personas.unique': 42 });
+    expect(s.filteredByReason).toEqual({ duplicate_near: 25, duplicate_exact: 6, too_short: 3 });
+    const text = formatSummary(s, { ingest: undefined, prefix: 'run-x.', llmLabel: 'SIMULATOR', elapsedMs: 1000, drained: true });
+    expect(text).toMatch(/web\.documents\s+0\s+731/);
+    expect(text).toContain('731 of the web.documents consumed were written by other producers');
+    expect(text).toMatch(/pagefilter-bands .* duplicate_exact=6 duplicate_near=25/);
+    expect(text).toContain('filtered: duplicate_exact=6 duplicate_near=25 too_short=3');
+    expect(text).not.toMatch(/\bstage=\d/);
+    // The end-of-run hint: two commands on two lines, no `|` that would read as a shell pipe.
+    const hint = text.slice(text.indexOf('look at the results:'));
+    const commands = hint.split('\n').filter((l) => l.trim().startsWith('personahub '));
+    expect(commands).toEqual([
+      '  personahub tail synth.math --prefix run-x. --from-beginning -n 2',
+      '  personahub export --topic synth.tool --prefix run-x. --format jsonl > tool.jsonl',
+    ]);
+    expect(hint).not.toContain('|');
+    const json = summaryJson(s, { ingest: undefined, prefix: '', llmLabel: 'SIMULATOR', elapsedMs: 1234, drained: true });
+    expect(json.topics['web.documents']).toEqual({ written: 0, consumed: 731 });
+    expect(json.stages.extract).toMatchObject({ filtered: 3, filteredBy: { too_short: 3 } });
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });

@@ -16,6 +16,7 @@ import { generateDocumentSet } from '../../src/dedup/eval/documents.js';
 import { hamming, simhash64 } from '../../src/dedup/simhash.js';
 import type { WebDocument } from '../../src/contracts/web-document.js';
 import type { RouteRecord } from '../../src/dedup/stream/route-record.js';
+import { outputsOf } from '../stages/fake-llm.js';
 
 /**
  * The routing protocol without Kafka: route records go to in-memory partition queues by key; partitions are
@@ -56,14 +57,14 @@ async function runSpec<I>(spec: NearDupStreamSpec<I>, items: I[], partitions: nu
     // interleave arrivals and processing: sometimes admit the next input, sometimes serve a random partition
     const busy = queues.map((q, i) => (q.length > 0 ? i : -1)).filter((i) => i >= 0);
     if (next < items.length && (busy.length === 0 || rnd() < 0.3)) {
-      for (const o of await entry.process(items[next]!, ctx(0))) route(o.key, o.value as RouteRecord);
+      for (const o of outputsOf(await entry.process(items[next]!, ctx(0)))) route(o.key, o.value as RouteRecord);
       next++;
       continue;
     }
     if (busy.length === 0) break;
     const p = busy[Math.floor(rnd() * busy.length)]!;
     const rec = queues[p]!.shift()!;
-    for (const o of await bands.process(rec, ctx(p))) {
+    for (const o of outputsOf(await bands.process(rec, ctx(p)))) {
       if (o.topic === spec.routeTopic) route(o.key, o.value as RouteRecord);
       else if (o.topic === spec.outputTopic) out.push(o.value as I);
       else expect(o.partition).toBe(p); // changelog entries go to the route partition's changelog partition

@@ -12,7 +12,8 @@ import { createKafka } from '../../src/kafka/client.js';
 /**
  * The README's first command, as a user runs it: `personahub up --once --fresh` in its own process (here on 8 of
  * the sample documents and maxHops 1 to keep it short). It must exit 0 with a summary that labels the simulator and
- * shows records on all six synth topics.
+ * shows records on all six synth topics. With --json, stdout is exactly one JSON object (the summary) and the live
+ * progress goes to stderr (CLI conventions, issue #11).
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -24,14 +25,15 @@ describe('personahub up --once --fresh', () => {
     const configFile = join(dir, 'personahub.yaml');
     writeFileSync(configFile, 'http:\n  port: 0\nruntime:\n  commitIntervalMs: 200\nstages:\n  expand:\n    maxHops: 1\n');
 
-    const child = spawn(process.execPath, ['bin/personahub.mjs', '-c', configFile, 'up', '--once', '--fresh', '--no-stack', '--input', docs, '--timeout', '180', '--quiet', '3'], {
+    const child = spawn(process.execPath, ['bin/personahub.mjs', '-c', configFile, 'up', '--once', '--fresh', '--no-stack', '--json', '--input', docs, '--timeout', '180', '--quiet', '3'], {
       cwd: ROOT,
       env: { ...process.env, PERSONAHUB_LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     // Bounded: up --once has its own --timeout; this is the backstop.
     const code = await new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 220_000);
@@ -41,17 +43,25 @@ describe('personahub up --once --fresh', () => {
       });
     });
 
-    const prefix = /topic prefix "([^"]+)"/.exec(out)?.[1];
+    const prefix = /prefix "([^"]+)"/.exec(stderr)?.[1];
     try {
-      expect(code, out).toBe(0);
-      expect(out).toMatch(/LLM: SIMULATOR/);
-      expect(out).toMatch(/personahub summary: drained/);
-      expect(out).toMatch(/web\.documents\s+8\b/);
-      for (const s of SCENARIOS) {
-        const n = Number(new RegExp(`synth\\.${s}\\s+(\\d+)`).exec(out)?.[1] ?? 0);
-        expect(n, `synth.${s} in:\n${out}`).toBeGreaterThan(0);
-      }
-      expect(out).toMatch(/dead-lettered: 0/);
+      expect(code, stderr).toBe(0);
+      expect(stderr).toMatch(/LLM: SIMULATOR/);
+      expect(stderr).toMatch(/\[\s*\d+s\] docs=/); // progress, on stderr
+      expect(stdout.trim().split('\n'), 'stdout holds only the JSON summary').toHaveLength(1);
+      const summary = JSON.parse(stdout) as {
+        drained: boolean;
+        llm: string;
+        prefix: string;
+        topics: Record<string, { written: number; consumed: number }>;
+        deadLetteredByCode: Record<string, number>;
+      };
+      expect(summary.drained).toBe(true);
+      expect(summary.llm).toMatch(/^SIMULATOR/);
+      expect(summary.prefix).toBe(prefix);
+      expect(summary.topics['web.documents']).toEqual({ written: 8, consumed: 8 });
+      for (const s of SCENARIOS) expect(summary.topics[`synth.${s}`]!.written, `synth.${s}`).toBeGreaterThan(0);
+      expect(summary.deadLetteredByCode).toEqual({});
     } finally {
       if (prefix) {
         const admin = createKafka(loadConfig().kafka).admin();

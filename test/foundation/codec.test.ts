@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { isPersonahubError } from '../../src/errors.js';
 import { createRegistryCodec } from '../../src/registry/codec.js';
+import { jsonCodec } from '../../src/runtime/json-codec.js';
 
 // Plain-JSON and garbage paths never reach the registry: an unreachable URL proves it.
 const codec = createRegistryCodec(new SchemaRegistryClient({ baseURLs: ['http://127.0.0.1:9/unreachable'], maxRetries: 0 }));
@@ -33,5 +34,24 @@ describe('registry codec, without a registry', () => {
   ])('rejects %s as poison decode_failed', async (_name, bytes) => {
     const e = await decodeError(bytes);
     expect(isPersonahubError(e) && e.kind === 'poison' && e.code === 'decode_failed').toBe(true);
+  });
+});
+
+describe('invalid UTF-8 is refused, never repaired (issue #11)', () => {
+  const bad = Buffer.concat([Buffer.from('{"text":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from(' and \xff"}', 'latin1')]);
+  it.each([
+    ['registry codec, plain JSON', () => codec.decode('t', bad)],
+    ['plain JSON codec', () => jsonCodec.decode('t', bad)],
+    ['plain JSON codec, a lone continuation byte', () => jsonCodec.decode('t', Buffer.concat([Buffer.from('["'), Buffer.from([0x80]), Buffer.from('"]')]))],
+    ['plain JSON codec, an overlong encoding', () => jsonCodec.decode('t', Buffer.concat([Buffer.from('["'), Buffer.from([0xc0, 0xaf]), Buffer.from('"]')]))],
+  ])('%s → poison invalid_utf8', async (_name, decode) => {
+    const e = await decode().then(() => undefined, (err: unknown) => err);
+    expect(isPersonahubError(e) && e.kind === 'poison' && e.code === 'invalid_utf8').toBe(true);
+  });
+
+  it('valid multi-byte text decodes unchanged (no U+FFFD anywhere)', async () => {
+    const text = 'ünïcödé ✓ 市民農園 🐝';
+    expect(await jsonCodec.decode('t', Buffer.from(JSON.stringify({ text })))).toEqual({ text });
+    expect(await codec.decode('t', Buffer.from(JSON.stringify({ text })))).toEqual({ text });
   });
 });

@@ -62,4 +62,48 @@ describe('ingest to a real topic', () => {
     await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) });
     await admin.disconnect();
   });
+
+  it('size policy: a 5 MB page is skipped as too_large, a page just under the limit reaches the topic, ingest completes', async () => {
+    const config = loadConfig();
+    const logger = createLogger('ingest-int', 'warn');
+    const prefix = `ingest-size-${randomUUID().slice(0, 8)}.`;
+    await applyTopicsAndSchemas(config, prefix, logger);
+    const text = (n: number) => `${'tidal energy and salt marshes '.repeat(Math.ceil(n / 30)).slice(0, n - 1)}x`;
+    const limit = config.ingest.maxDocumentBytes;
+    const lines = [
+      { id: 'before', url: 'https://size.example/before', text: text(400) },
+      { id: 'huge', url: 'https://size.example/huge', text: text(5_000_000) },
+      { id: 'near', url: 'https://size.example/near', text: text(limit - 500) },
+      { id: 'after', url: 'https://size.example/after', text: text(400) },
+      // 6 MB of mid-size pages, ~1 MB per partition: all arrive although web.documents takes at most 950,000 bytes
+      // per batch.
+      ...Array.from({ length: 24 }, (_, i) => ({ id: `mid-${i}`, url: `https://size.example/mid-${i}`, text: `${i} ${text(250_000)}` })),
+    ].map((d) => JSON.stringify(d));
+    const file = join(mkdtempSync(join(tmpdir(), 'personahub-ingest-size-')), 'docs.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    const summary = await ingestFile({ file, prefix, progress: false });
+    expect(summary).toMatchObject({ read: 28, produced: 27 });
+    expect(summary.skipped.too_large).toBe(1);
+    const got: TopicRecord[] = [];
+    await readTopic({
+      kafka: createKafka(config.kafka, { logger }),
+      codec: jsonCodec,
+      topic: `${prefix}web.documents`,
+      fromBeginning: true,
+      untilCaughtUp: true,
+      onRecord: (r) => void got.push(r),
+    });
+    expect(got.map((r) => r.key).sort()).toEqual(['after', 'before', ...Array.from({ length: 24 }, (_, i) => `mid-${i}`), 'near'].sort());
+    const near = got.find((r) => r.key === 'near')!;
+    expect((near.value as WebDocument).text).toBe(text(limit - 500)); // whole, not cut
+
+    const admin = createKafka(config.kafka, { logger }).admin();
+    await admin.connect();
+    // The topic's own limit, set deliberately by topics/ (950,000), not the broker default.
+    const described = await admin.topicConfigs.describe([`${prefix}web.documents`]);
+    expect(described.get(`${prefix}web.documents`)?.get('max.message.bytes')).toBe('950000');
+    await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) });
+    await admin.disconnect();
+  });
 });

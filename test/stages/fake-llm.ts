@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import type { LlmClient, StructuredRequest, StructuredResult } from '../../src/llm/types.js';
-import type { StageContext } from '../../src/runtime/stage.js';
+import type { StageContext, StageOutput, StageResult } from '../../src/runtime/stage.js';
 
 /**
  * A hand-written LlmClient for stage unit tests: `reply` builds the raw value for a request; the fake validates it
@@ -44,3 +44,6 @@ export const lastUser = (req: StructuredRequest<unknown>) =>
   [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
 export const systemText = (req: StructuredRequest<unknown>) =>
   req.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
+
+/** The outputs of a stage result; a filtered result becomes [] (tests that care assert the reason separately). */
+export const outputsOf = (r: StageResult): StageOutput[] => (Array.isArray(r) ? r : []);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fatal } from '../../errors.js';
@@ -50,7 +50,7 @@ export function register(program: Command): void {
       }
       if (!opts.tableOnly) {
         const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
-        if (unknown.length > 0) throw fatal('config_invalid', `unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+        if (unknown.length > 0) throw new InvalidArgumentError(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
         const selected = names.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => names.includes(b.name));
         for (const b of selected) {
           process.stderr.write(`bench ${b.name}: ${b.description}\n`);

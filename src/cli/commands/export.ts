@@ -1,9 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { fatal } from '../../errors.js';
 import { createKafka } from '../../kafka/client.js';
 import { jsonCodec } from '../../runtime/json-codec.js';
 import { readTopic } from '../read-topic.js';
@@ -23,7 +22,7 @@ export function register(program: Command): void {
     .option('--prefix <prefix>', 'topic prefix (as given to topics apply)', '')
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ topic: string; format: string; out?: string; prefix: string; config?: string }>();
-      if (o.format !== 'jsonl') throw fatal('config_invalid', `--format ${o.format}: only jsonl is supported`);
+      if (o.format !== 'jsonl') throw new InvalidArgumentError(`--format ${o.format}: only jsonl is supported`);
       const config = loadConfig(o.config);
       const kafka = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-export` });
       const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;

@@ -7,8 +7,9 @@ import { createRegistryCodec } from '../../registry/codec.js';
 import { jsonCodec } from '../../runtime/json-codec.js';
 import { detectFormat, openInput, type InputFormat } from '../../ingest/open.js';
 import { ingestItems } from '../../ingest/produce.js';
-import { SKIP_REASONS, type IngestSummary } from '../../ingest/types.js';
+import { SKIP_REASONS, type IngestItem, type IngestSummary } from '../../ingest/types.js';
 import { DATAFLOW_TOPICS } from '../../stages/topics.js';
+import { INPUT_BATCH_MAX_BYTES } from '../../../topics/types.js';
 
 /**
  * `personahub ingest <file.jsonl|file.jsonl.gz|file.warc.gz|file.wet.gz|->`: read documents and produce them to
@@ -31,13 +32,27 @@ export interface IngestFileOptions {
   progress?: boolean;
 }
 
+/** Shown on stderr, one line each, before the rest are only counted (the summary has every count). */
+const SKIPS_SHOWN = 20;
+
+/** Pass items through, telling stderr where each skipped record was and why (nothing vanishes unseen). */
+async function* reportSkips(items: AsyncIterable<IngestItem>, write: (line: string) => void): AsyncGenerator<IngestItem> {
+  let skipped = 0;
+  for await (const item of items) {
+    if (item.kind === 'skipped' && ++skipped <= SKIPS_SHOWN) write(`ingest: skipped ${item.where}: ${item.reason}`);
+    yield item;
+  }
+  if (skipped > SKIPS_SHOWN) write(`ingest: ... and ${skipped - SKIPS_SHOWN} more skipped (counted in the summary)`);
+}
+
 /** The body of `ingest`, reusable by `up`. */
 export async function ingestFile(o: IngestFileOptions): Promise<IngestSummary> {
   const config = loadConfig(o.configFile);
   const kafka = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-ingest` });
   const codec = o.plain ? jsonCodec : createRegistryCodec(createRegistryClient(config.registry));
-  const producer = kafka.producer({ idempotent: true });
-  const input = openInput(o.file, o.format ?? detectFormat(o.file));
+  // Batches below web.documents' max.message.bytes, which the broker applies to a whole batch (topics/types.ts).
+  const producer = kafka.producer({ idempotent: true, properties: { 'batch.size': INPUT_BATCH_MAX_BYTES } });
+  const input = openInput(o.file, o.format ?? detectFormat(o.file), { maxDocumentBytes: config.ingest.maxDocumentBytes });
   const showBar = (o.progress ?? true) && process.stderr.isTTY === true && input.totalBytes !== undefined;
   const bar = showBar
     ? new SingleBar(
@@ -48,7 +63,8 @@ export async function ingestFile(o: IngestFileOptions): Promise<IngestSummary> {
   bar?.start(input.totalBytes ?? 1, 0, { read: 0, produced: 0, skipped: 0 });
   await producer.connect();
   try {
-    return await ingestItems(input.items, {
+    const items = reportSkips(input.items, (line) => process.stderr.write(`${bar ? '\n' : ''}${line}\n`));
+    return await ingestItems(items, {
       producer,
       codec,
       topic: (o.prefix ?? '') + (o.topic ?? DATAFLOW_TOPICS.documents),

@@ -57,11 +57,16 @@ export function register(program: Command): void {
     .command('register')
     .description('Register every <topic>-value subject (JSON Schema) with BACKWARD compatibility')
     .option('--prefix <prefix>', 'topic prefix (test isolation)')
+    .option('--json', 'print the result as one JSON object: {compatibility, subjects: [{subject, status, id, version}]}')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ prefix?: string; config?: string }>();
+      const o = cmd.optsWithGlobals<{ prefix?: string; json?: boolean; config?: string }>();
       const config = loadConfig(o.config);
       const client = createRegistryClient(config.registry);
       const results = await registerValueSubjects(client, topicsFor(o.prefix !== undefined ? { prefix: o.prefix } : {}));
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ compatibility: 'BACKWARD', subjects: results })}\n`);
+        return;
+      }
       for (const r of results) process.stdout.write(`${r.status.padEnd(10)} ${r.subject}  id=${r.id} version=${r.version}\n`);
       process.stdout.write(`${results.length} subjects, compatibility BACKWARD\n`);
     });

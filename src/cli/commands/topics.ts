@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { topicsFor } from '../../../topics/index.js';
 import { loadConfig } from '../../config/load.js';
 import { createKafka } from '../../kafka/client.js';
-import { applyTopicPlan, formatTopicPlan, planStatus, planTopics, waitForTopics } from '../../kafka/topic-plan.js';
+import { applyTopicPlan, formatTopicPlan, planStatus, planTopics, waitForTopics, type TopicPlanEntry } from '../../kafka/topic-plan.js';
 
 /**
  * `personahub topics list`: the topics of topics/ (no broker needed).
@@ -23,7 +23,24 @@ interface TopicsCliOptions {
   yes?: boolean;
   replicationFactor?: number;
   dryRun?: boolean;
+  json?: boolean;
   config?: string;
+}
+
+/** `topics apply --json`: the plan (and whether it was applied) as one JSON object. */
+export function planJson(plan: readonly TopicPlanEntry[], applied: boolean) {
+  return {
+    applied,
+    changes: plan.filter((e) => planStatus(e) !== 'ok').length,
+    topics: plan.map((e) => ({
+      topic: e.topic.name,
+      status: planStatus(e),
+      partitions: e.topic.partitions,
+      ...(e.raisePartitions ? { raisePartitions: e.raisePartitions } : {}),
+      configChanges: e.configChanges,
+      warnings: e.warnings,
+    })),
+  };
 }
 
 export function register(program: Command): void {
@@ -47,6 +64,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'print the plan only, change nothing')
     .option('--prefix <prefix>', 'prepend to every topic name (test isolation)')
     .option('--replication-factor <n>', 'replication factor of every topic', positiveInt)
+    .option('--json', 'print the plan as one JSON object instead of text')
     .action(async (_o: TopicsCliOptions, cmd: Command) => {
       const o = cmd.optsWithGlobals<TopicsCliOptions>();
       const config = loadConfig(o.config);
@@ -55,15 +73,14 @@ export function register(program: Command): void {
       try {
         const wanted = topicsFor(toTopicsOptions(o));
         const plan = await planTopics(admin, wanted);
-        process.stdout.write(`${formatTopicPlan(plan)}\n`);
-        if (o.dryRun) return;
-        if (plan.every((e) => planStatus(e) === 'ok')) {
-          process.stdout.write('nothing to do\n');
-          return;
+        const nothingToDo = plan.every((e) => planStatus(e) === 'ok');
+        if (!o.json) process.stdout.write(`${formatTopicPlan(plan)}\n`);
+        if (!o.dryRun && !nothingToDo) {
+          await applyTopicPlan(admin, plan);
+          await waitForTopics(admin, wanted);
         }
-        await applyTopicPlan(admin, plan);
-        await waitForTopics(admin, wanted);
-        process.stdout.write('applied\n');
+        if (o.json) process.stdout.write(`${JSON.stringify(planJson(plan, !o.dryRun && !nothingToDo))}\n`);
+        else if (!o.dryRun) process.stdout.write(nothingToDo ? 'nothing to do\n' : 'applied\n');
       } finally {
         await admin.disconnect();
       }

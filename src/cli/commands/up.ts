@@ -7,7 +7,7 @@ import { createLogger } from '../../logger.js';
 import type { IngestSummary } from '../../ingest/types.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
 import { activity, flowSnapshot, looksDrained } from '../flow-snapshot.js';
-import { formatSummary, progressLine } from '../flow-report.js';
+import { formatSummary, progressLine, summaryJson } from '../flow-report.js';
 import { applyTopicsAndSchemas, ensureLocalStack, usesLocalStack } from '../prepare-cluster.js';
 import { startStages } from '../start-stages.js';
 import { ingestFile } from './ingest.js';
@@ -21,9 +21,10 @@ import { packagePath } from '../../util/package-root.js';
  *     labelled as such in every line that mentions the LLM (its text is not model output);
  *  4. every stage in this process (`run all`);
  *  5. the bundled sample documents (or --input) ingested into web.documents;
- *  6. live progress per topic, then a summary (records per topic, per-stage in/out/filtered/dead-lettered,
- *     tokens and cost). With --once it exits when the flow has drained (bounded by --timeout); otherwise it keeps
- *     running until Ctrl-C.
+ *  6. live progress per topic on stderr, then a summary on stdout (records written and consumed per topic,
+ *     per-stage in/out/filtered by reason/dead-lettered, tokens and cost; `--json`: one JSON object). With --once
+ *     it exits when the flow has drained (bounded by --timeout); otherwise it keeps running until Ctrl-C.
+ * Exit codes (all commands): 0 done, 1 runtime failure (a stage stopped, not drained in time), 2 usage error.
  * Topics: the default names (so `personahub tail synth.math` just works), or `--prefix` / `--fresh` for a
  * separate set. Re-running on the same topics re-ingests the same documents, which the page filter drops as
  * duplicates: `npm start` therefore runs `up --once --fresh`, so the first command always shows the flow.
@@ -47,6 +48,7 @@ interface UpOptions {
   stack: boolean;
   timeout: number;
   quiet: number;
+  json?: boolean;
   config?: string;
 }
 
@@ -62,6 +64,7 @@ export function register(program: Command): void {
     .option('--no-stack', 'never start the local stack')
     .option('--timeout <s>', 'with --once: stop waiting after this many seconds', seconds, 600)
     .option('--quiet <s>', 'with --once: drained = caught up and no activity for this long', seconds, 4)
+    .option('--json', 'print the summary as one JSON object on stdout (progress stays on stderr)')
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<UpOptions>();
       process.exitCode = await up(o);
@@ -79,7 +82,8 @@ function portIsFree(host: string, port: number): Promise<boolean> {
 
 async function up(o: UpOptions): Promise<number> {
   const started = Date.now();
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  // Progress and set-up lines go to stderr; stdout carries only the summary (text, or JSON with --json).
+  const say = (line: string) => process.stderr.write(`${line}\n`);
   const logger = createLogger('personahub', process.env.PERSONAHUB_LOG_LEVEL ?? 'warn');
   const config = loadConfig(o.config);
   // Time for the reader, a random tail so two runs started in the same second never share topics.
@@ -132,7 +136,7 @@ async function up(o: UpOptions): Promise<number> {
       ingest = await ingestFile({ file: o.input, prefix, configFile: o.config, progress: false });
       say(`ingested ${o.input}: read ${ingest.read}, produced ${ingest.produced}`);
     }
-    const tty = process.stdout.isTTY === true;
+    const tty = process.stderr.isTTY === true;
     let lastActivity = '';
     let quietSince = Date.now();
     let lastPrinted = 0;
@@ -141,7 +145,7 @@ async function up(o: UpOptions): Promise<number> {
       const snap = await flowSnapshot(metrics);
       const now = Date.now();
       const line = progressLine(snap, ingest?.produced ?? 0, now - started);
-      if (tty) process.stdout.write(`\r${line}\u001b[K`);
+      if (tty) process.stderr.write(`\r${line}\u001b[K`);
       else if (now - lastPrinted >= 5000) {
         say(line);
         lastPrinted = now;
@@ -163,19 +167,20 @@ async function up(o: UpOptions): Promise<number> {
       if (o.once && now > deadline) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    if (tty) process.stdout.write('\n');
+    if (tty) process.stderr.write('\n');
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     const snap = await flowSnapshot(metrics);
     await proc.stop();
     await sim?.close();
-    say('');
-    say(formatSummary(snap, { ingest, prefix, llmLabel, elapsedMs: Date.now() - started, drained }));
+    const summary = { ingest, prefix, llmLabel, elapsedMs: Date.now() - started, drained };
+    if (o.json) process.stdout.write(`${JSON.stringify(summaryJson(snap, summary))}\n`);
+    else process.stdout.write(`\n${formatSummary(snap, summary)}\n`);
   }
   if (failed !== undefined) {
     say(`stopped by an error: ${failed instanceof Error ? failed.message : String(failed)}`);
-    return 2;
+    return 1;
   }
   if (o.once && !drained) {
     say(`not drained within --timeout ${o.timeout}s`);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Metrics } from '../../metrics/catalogue.js';
-import type { Stage, StageContext, StageOutput } from '../../runtime/stage.js';
+import { filtered, type Stage, type StageContext, type StageOutput, type StageResult } from '../../runtime/stage.js';
 import { ChangelogEntry, RouteRecord, stepKind } from './route-record.js';
 import type { Scheme } from './schemes.js';
 import { StepState } from './step-state.js';
@@ -93,7 +93,7 @@ export function createBandsStage<I>(spec: NearDupStreamSpec<I>, deps: StreamDeps
         gauge();
       },
     },
-    async process(rec: RouteRecord, ctx: StageContext): Promise<StageOutput[]> {
+    async process(rec: RouteRecord, ctx: StageContext): Promise<StageResult> {
       const p = ctx.meta.partition;
       const key = rec.keys[rec.step]!;
       const kind = stepKind(key);
@@ -101,7 +101,7 @@ export function createBandsStage<I>(spec: NearDupStreamSpec<I>, deps: StreamDeps
       const d = stateOf(p).offer(key, { id: rec.id, ref, payload: rec.payload }, spec.scheme.nearDuplicate);
       if (d.action === 'duplicate') {
         deps.metrics.dedupHits.inc({ stage: spec.name, kind, hop: String(rec.hop) });
-        return [];
+        return filtered(kind === 'exact' ? 'duplicate_exact' : 'duplicate_near');
       }
       const out: StageOutput[] = [];
       if (d.action === 'stored') {

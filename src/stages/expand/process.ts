@@ -1,4 +1,4 @@
-import type { Stage, StageDeps, StageOutput } from '../../runtime/stage.js';
+import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
 import { Persona } from '../../contracts/persona.js';
 import { normalize, personaId } from '../../dedup/index.js';
@@ -23,9 +23,9 @@ export function createExpandStage(config: Config, deps: StageDeps): Stage<Person
     outputs: { [out]: Persona },
     ordering: 'unordered',
     async process(parent, ctx) {
-      if (parent.hop >= cfg.maxHops) return [];
+      if (parent.hop >= cfg.maxHops) return filtered('max_hop');
       const budgets = childBudgets(parent.budget ?? cfg.maxPersonasPerDocument, cfg.fanOut);
-      if (budgets.length === 0) return [];
+      if (budgets.length === 0) return filtered('budget_exhausted');
       const res = await deps.llm.complete({
         stage: EXPAND_STAGE,
         messages: expandMessages(cfg, parent.text, budgets.length),
@@ -44,6 +44,7 @@ export function createExpandStage(config: Config, deps: StageDeps): Stage<Person
         children.push({ id, text, relation: r.relation.trim().toLowerCase() || 'related' });
         if (children.length >= budgets.length) break;
       }
+      if (children.length === 0) return filtered('no_result');
       const createdAt = new Date().toISOString();
       return children.map((c, i): StageOutput => {
         const persona: Persona = {

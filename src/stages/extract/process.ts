@@ -1,4 +1,4 @@
-import type { Stage, StageDeps, StageOutput } from '../../runtime/stage.js';
+import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
 import { WebDocument } from '../../contracts/web-document.js';
 import { Persona } from '../../contracts/persona.js';
@@ -40,7 +40,7 @@ export function createExtractStage(config: Config, deps: StageDeps): Stage<WebDo
     ordering: 'unordered',
     async process(doc, ctx) {
       const trimmed = doc.text.trim();
-      if (trimmed.length < cfg.minTextChars) return [];
+      if (trimmed.length < cfg.minTextChars) return filtered('too_short');
       const { text, truncated } = truncateText(trimmed, cfg);
       const res = await deps.llm.complete({
         stage: EXTRACT_STAGE,
@@ -61,6 +61,7 @@ export function createExtractStage(config: Config, deps: StageDeps): Stage<WebDo
         picked.push({ id, text, perspective: p.perspective });
         if (picked.length >= cfg.maxPersonas) break;
       }
+      if (picked.length === 0) return filtered('no_result');
       const budgets = hop0Budget(maxPerDoc, picked.length);
       const createdAt = new Date().toISOString();
       return picked.map((p, i): StageOutput => {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Stage, StageDeps } from '../../runtime/stage.js';
+import { filtered, type Stage, type StageDeps } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
 import { Persona } from '../../contracts/persona.js';
 import { SCENARIOS, SCENARIO_OUTPUTS, type ScenarioName } from '../../contracts/scenarios.js';
@@ -38,7 +38,7 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, confi
     outputs: { [out]: outSchema },
     ordering: 'unordered',
     async process(persona, ctx) {
-      if (!cfg.enabled || !sampled(persona.id, scenario, cfg.samplingRate)) return [];
+      if (!cfg.enabled || !sampled(persona.id, scenario, cfg.samplingRate)) return filtered('sampled_out');
       const res = await deps.llm.complete({
         stage: name,
         scenario,

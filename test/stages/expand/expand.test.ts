@@ -5,7 +5,7 @@ import { personaId } from '../../../src/dedup/index.js';
 import { childBudgets, hop0Budget, splitEvenly } from '../../../src/stages/expand/budget.js';
 import { createExpandStage } from '../../../src/stages/expand/process.js';
 import type { StructuredRequest } from '../../../src/llm/types.js';
-import { ctx, fakeLlm, lastUser, silentLogger, systemText } from '../fake-llm.js';
+import { ctx, fakeLlm, lastUser, outputsOf, silentLogger, systemText } from '../fake-llm.js';
 
 const parentText = 'A paediatric nurse in a rural clinic who runs vaccination days';
 const parent: Persona = {
@@ -76,7 +76,7 @@ describe('expand budget', () => {
 describe('expand (Persona-to-Persona)', () => {
   it('writes up to fanOut related personas at hop + 1 with relation, parent and root carried along', async () => {
     const { stage, llm } = build({ fanOut: 3 });
-    const out = await stage.process(parent, ctx());
+    const out = outputsOf(await stage.process(parent, ctx()));
     expect(out).toHaveLength(3);
     expect(out.map((o) => (o.value as Persona).budget)).toEqual([3, 2, 2]);
     for (const o of out) {
@@ -93,22 +93,22 @@ describe('expand (Persona-to-Persona)', () => {
 
   it('stops at maxHops and when the budget is spent, without calling the LLM', async () => {
     const { stage, llm } = build({ maxHops: 1 });
-    expect(await stage.process(parent, ctx())).toEqual([]);
+    expect(await stage.process(parent, ctx())).toEqual({ filtered: 'max_hop' });
     const b = build({ maxHops: 6 });
-    expect(await b.stage.process({ ...parent, budget: 0 }, ctx())).toEqual([]);
+    expect(await b.stage.process({ ...parent, budget: 0 }, ctx())).toEqual({ filtered: 'budget_exhausted' });
     expect(llm.requests.length + b.llm.requests.length).toBe(0);
   });
 
   it('asks for fewer children when the budget is smaller than fanOut', async () => {
     const { stage } = build({ fanOut: 5 });
-    const out = await stage.process({ ...parent, budget: 2 }, ctx());
+    const out = outputsOf(await stage.process({ ...parent, budget: 2 }, ctx()));
     expect(out.map((o) => (o.value as Persona).budget)).toEqual([0, 0]);
   });
 
   it('drops a child identical to its parent', async () => {
     const llm = fakeLlm(() => ({ related: [{ relation: 'twin', persona: parentText.toUpperCase() }, { relation: 'peer', persona: 'A clinic receptionist' }] }));
     const stage = createExpandStage(Config.parse({}), { llm: llm.client, logger: silentLogger });
-    const out = await stage.process(parent, ctx());
+    const out = outputsOf(await stage.process(parent, ctx()));
     expect(out.map((o) => (o.value as Persona).text)).toEqual(['A clinic receptionist']);
   });
 });

@@ -4,7 +4,7 @@ import { Persona } from '../../../src/contracts/persona.js';
 import { personaId } from '../../../src/dedup/index.js';
 import { createExtractStage, truncateText } from '../../../src/stages/extract/process.js';
 import { EXTRACT_PROMPT } from '../../../src/stages/extract/prompt.js';
-import { ctx, fakeLlm, lastUser, silentLogger, systemText } from '../fake-llm.js';
+import { ctx, fakeLlm, lastUser, outputsOf, silentLogger, systemText } from '../fake-llm.js';
 
 const doc = {
   id: 'doc-1',
@@ -32,7 +32,7 @@ function build(stages: Record<string, unknown> = {}) {
 describe('extract (Text-to-Persona)', () => {
   it('turns a document into hop-0 personas with provenance, dropping same-text duplicates', async () => {
     const { stage } = build();
-    const out = await stage.process(doc, ctx());
+    const out = outputsOf(await stage.process(doc, ctx()));
     expect(out.map((o) => (o.value as Persona).text)).toEqual([
       reply.personas[0]!.persona,
       reply.personas[1]!.persona,
@@ -74,13 +74,13 @@ describe('extract (Text-to-Persona)', () => {
 
   it('filters documents shorter than minTextChars without calling the LLM', async () => {
     const { stage, llm } = build();
-    expect(await stage.process({ ...doc, text: 'too short' }, ctx())).toEqual([]);
+    expect(await stage.process({ ...doc, text: 'too short' }, ctx())).toEqual({ filtered: 'too_short' });
     expect(llm.requests).toHaveLength(0);
   });
 
   it('keeps at most maxPersonas and splits the document budget among them', async () => {
     const { stage } = build({ extract: { maxPersonas: 2 }, expand: { maxPersonasPerDocument: 11 } });
-    const out = (await stage.process(doc, ctx())).map((o) => o.value as Persona);
+    const out = outputsOf(await stage.process(doc, ctx())).map((o) => o.value as Persona);
     expect(out).toHaveLength(2);
     // 11 per document - 2 hop-0 personas = 9 descendants, split 5 + 4.
     expect(out.map((p) => p.budget)).toEqual([5, 4]);
@@ -100,7 +100,7 @@ describe('extract (Text-to-Persona)', () => {
   it('sends the truncated text, not the whole document', async () => {
     const fake = fakeLlm(() => reply);
     const s = createExtractStage(Config.parse({ stages: { extract: { maxInputChars: 300 } } }), { llm: fake.client, logger: silentLogger });
-    const out = await s.process(doc, ctx());
+    const out = outputsOf(await s.process(doc, ctx()));
     expect(lastUser(fake.requests[0]!)).not.toContain('IGNORE ALL PREVIOUS');
     expect((out[0]!.value as Persona).provenance.params.truncated).toBe(true);
   });

@@ -8,7 +8,7 @@ import type { StructuredRequest } from '../../../src/llm/types.js';
 import { SCENARIO_TABLE } from '../../../src/stages/synthesize/scenarios.js';
 import { createSynthesizeStage, createSynthesizeStages, sampleId, sampled } from '../../../src/stages/synthesize/process.js';
 import { renderTemplate, templateParams } from '../../../src/stages/synthesize/template.js';
-import { ctx, fakeLlm, lastUser, silentLogger, systemText } from '../fake-llm.js';
+import { ctx, fakeLlm, lastUser, outputsOf, silentLogger, systemText } from '../fake-llm.js';
 
 const personaText = 'A ferry engineer who keeps forty-year-old diesel engines running on a northern island route';
 const persona: Persona = {
@@ -60,7 +60,7 @@ describe('synthesize', () => {
     const { stage } = build(s);
     expect(stage.name).toBe(`synthesize-${s}`);
     expect(stage.input.topic).toBe('personas.unique');
-    const out = await stage.process(persona, ctx());
+    const out = outputsOf(await stage.process(persona, ctx()));
     expect(out).toHaveLength(1);
     const sample = syntheticSampleSchema(s).parse(out[0]!.value);
     expect(out[0]!.topic).toBe(`synth.${s}`);
@@ -117,7 +117,7 @@ describe('synthesize', () => {
     expect(ids.some((id) => sampled(id, 'math', 0))).toBe(false);
 
     const { stage, llm } = build('npc', { samplingRate: 0 });
-    expect(await stage.process(persona, ctx())).toEqual([]);
+    expect(await stage.process(persona, ctx())).toEqual({ filtered: 'sampled_out' });
     expect(llm.requests).toHaveLength(0);
   });
 

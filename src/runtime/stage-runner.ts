@@ -5,7 +5,7 @@ import { classify, fatal, type PersonahubError } from '../errors.js';
 import { dlqTopic } from '../contracts/dlq.js';
 import type { Metrics } from '../metrics/catalogue.js';
 import { RuntimeConfig } from './config.js';
-import type { RecordMeta, Stage } from './stage.js';
+import { FILTER_REASONS, type RecordMeta, type Stage } from './stage.js';
 import type { RuntimeDeps, StageHandle } from './types.js';
 import { OrderedScheduler } from './scheduler.js';
 import type { PartitionState } from './partition-state.js';
@@ -219,8 +219,8 @@ export class StageRunner {
     const stage = this.stage.name;
     this.metrics.recordsIn.inc({ stage, topic: this.stage.input.topic }, 0);
     for (const topic of Object.keys(this.stage.outputs)) this.metrics.recordsOut.inc({ stage, topic }, 0);
-    this.metrics.recordsFiltered.inc({ stage, reason: 'stage' }, 0);
-    for (const code of ['decode_failed', 'schema_invalid'] as const) this.metrics.recordsDeadLettered.inc({ stage, code }, 0);
+    for (const reason of FILTER_REASONS) this.metrics.recordsFiltered.inc({ stage, reason }, 0);
+    for (const code of ['decode_failed', 'schema_invalid', 'invalid_utf8', 'schema_subject_mismatch'] as const) this.metrics.recordsDeadLettered.inc({ stage, code }, 0);
     this.metrics.transactions.inc({ stage, outcome: 'committed' }, 0);
     this.metrics.stageReady.set({ stage }, 0);
   }

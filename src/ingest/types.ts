@@ -8,6 +8,7 @@ export const SKIP_REASONS = [
   'invalid_document', // JSON, but not a document (no url, wrong types)
   'non_text_record', // a WARC record that carries no page text (warcinfo, request, metadata, images ...)
   'too_large', // the encoded document exceeds ingest.maxDocumentBytes (skipped whole, never truncated)
+  'produce_failed', // the broker refused this one document (reported with its id and the error); the rest go on
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

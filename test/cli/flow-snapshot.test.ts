@@ -49,7 +49,7 @@ describe('flow snapshot (what up shows and uses to decide it has drained)', () =
     expect(activity(await flowSnapshot(m))).not.toBe(activity(behind));
 
     const text = formatSummary(idle, {
-      ingest: { read: 10, produced: 9, skipped: { invalid_json: 1, no_text: 0, invalid_document: 0, non_text_record: 0, too_large: 0 } },
+      ingest: { read: 10, produced: 9, skipped: { invalid_json: 1, no_text: 0, invalid_document: 0, non_text_record: 0, too_large: 0, produce_failed: 0 } },
       prefix: '',
       llmLabel: 'SIMULATOR',
       elapsedMs: 1000,

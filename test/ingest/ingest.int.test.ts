@@ -12,6 +12,9 @@ import { WebDocument } from '../../src/contracts/web-document.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
 import { jsonCodec } from '../../src/runtime/json-codec.js';
+import { ingestItems } from '../../src/ingest/produce.js';
+import type { IngestItem } from '../../src/ingest/types.js';
+import { createTopicsAndWait } from '../../src/kafka/admin.js';
 
 /** ingest → real topic (registry-framed) → read back until caught up: what `ingest` and `export` do. */
 describe('ingest to a real topic', () => {
@@ -104,6 +107,35 @@ describe('ingest to a real topic', () => {
     const described = await admin.topicConfigs.describe([`${prefix}web.documents`]);
     expect(described.get(`${prefix}web.documents`)?.get('max.message.bytes')).toBe('950000');
     await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) });
+    await admin.disconnect();
+  });
+
+  it('a document the broker refuses is reported and counted produce_failed; the others are produced once', async () => {
+    const config = loadConfig();
+    const logger = createLogger('ingest-int', 'warn');
+    const kafka = createKafka(config.kafka, { logger });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = `ingest-refused-${randomUUID().slice(0, 8)}.web.documents`;
+    // A topic that takes at most 10 kB per batch: a 40 kB document is refused by the broker, not by ingest.
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '10000' }] }]);
+    const doc = (id: string, n: number): WebDocument => ({ id, url: `https://refused.example/${id}`, text: `${id} `.repeat(n), fetchedAt: new Date(0).toISOString(), source: 'test' });
+    const docs = [doc('a', 50), doc('b', 50), doc('big', 10_000), doc('c', 50)];
+    async function* items(): AsyncIterable<IngestItem> {
+      for (const d of docs) yield { kind: 'document', doc: d };
+    }
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const rejected: string[] = [];
+    const summary = await ingestItems(items(), { producer, codec: jsonCodec, topic, onRejected: (id) => void rejected.push(id) });
+    await producer.disconnect();
+    expect(summary).toMatchObject({ read: 4, produced: 3 });
+    expect(summary.skipped.produce_failed).toBe(1);
+    expect(rejected).toEqual(['big']);
+    const got: TopicRecord[] = [];
+    await readTopic({ kafka, codec: jsonCodec, topic, fromBeginning: true, untilCaughtUp: true, onRecord: (r) => void got.push(r) });
+    expect(got.map((r) => r.key)).toEqual(['a', 'b', 'c']);
+    await admin.deleteTopics({ topics: [topic] });
     await admin.disconnect();
   });
 });

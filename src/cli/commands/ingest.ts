@@ -68,6 +68,7 @@ export async function ingestFile(o: IngestFileOptions): Promise<IngestSummary> {
       producer,
       codec,
       topic: (o.prefix ?? '') + (o.topic ?? DATAFLOW_TOPICS.documents),
+      onRejected: (id, reason) => process.stderr.write(`${bar ? '\n' : ''}ingest: document ${id} not produced (produce_failed): ${reason}\n`),
       onItem: (s) =>
         bar?.update(input.bytesRead(), {
           read: s.read,

@@ -76,7 +76,16 @@ let supervising = true;
 
 function spawnStage(s: Pick<Supervised, 'index' | 'stages' | 'port'>): Supervised {
   const proc = spawn(process.execPath, [BIN, 'run', ...s.stages, '--prefix', prefix, '-c', configFile], {
-    env: { ...process.env, PERSONAHUB_HTTP_PORT: String(s.port), PERSONAHUB_LOG_LEVEL: 'warn', PERSONAHUB_CONFIG: configFile },
+    // The environment's overrides (CI exports the shared stack's addresses) must not point the processes elsewhere.
+    env: {
+      ...process.env,
+      PERSONAHUB_HTTP_PORT: String(s.port),
+      PERSONAHUB_LOG_LEVEL: 'warn',
+      PERSONAHUB_CONFIG: configFile,
+      PERSONAHUB_KAFKA_BROKERS: stack.brokers,
+      PERSONAHUB_REGISTRY_URL: stack.registryUrl,
+      PERSONAHUB_LLM_BASE_URL: sim.url,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const sup: Supervised = { ...s, proc, exited: new Promise((r) => proc.on('exit', (code) => r(code))), unexpectedExits: 0, stderr: '' };
@@ -239,7 +248,11 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
     // The stages wait (not-ready, "run `personahub schemas register`") until the operator re-registers the
     // subjects: one pass in the canonical order gives the new registry the ids already framed in the topics.
     await new Promise((r) => setTimeout(r, 5_000));
-    const register = spawnSync(process.execPath, [BIN, 'schemas', 'register', '--prefix', prefix, '-c', configFile], { encoding: 'utf8', timeout: 120_000 });
+    const register = spawnSync(process.execPath, [BIN, 'schemas', 'register', '--prefix', prefix, '-c', configFile], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, PERSONAHUB_KAFKA_BROKERS: stack.brokers, PERSONAHUB_REGISTRY_URL: stack.registryUrl },
+    });
     expect(register.status, register.stderr).toBe(0);
     say('schemas registered again');
     await killBurst(KILLS);

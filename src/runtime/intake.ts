@@ -68,11 +68,18 @@ export class Intake {
       this.applyBackpressure();
       // Poll at most what may be handed over; while paused, poll anyway (rebalances are served from poll).
       const records = await this.d.consumer.poll(Math.max(1, this.paused ? 1 : this.d.capacity()));
+      for (const s of this.d.partitions.active()) if (s.early.length > 0) this.takeEarly(s);
       for (const r of records) {
         const state = this.d.partitions.get(r.partition);
-        // A record of a partition that is initialising or closed: it is re-read after the partition's seek.
-        if (!state?.active || !state.tracker!.begin(r.offset)) continue;
-        this.d.handOff(state, r);
+        if (!state || state.closed) continue; // no longer ours: the next owner reads it from the committed offset
+        if (!state.active) {
+          // Initialising. After an assignment, keep it (see PartitionState.early); after a reset the seek to the
+          // committed offset fetches it again.
+          if (state.origin === 'assigned') state.early.push(r);
+          continue;
+        }
+        if (state.early.length > 0) this.takeEarly(state);
+        this.begin(state, r);
       }
       if (records.length > 0) this.d.onHandedOff();
       for (const state of this.d.partitions.active()) {
@@ -81,6 +88,18 @@ export class Intake {
         if (position !== undefined) state.tracker!.skipTo(position);
       }
     }
+  }
+
+  private begin(state: PartitionState, r: InputRecord): void {
+    if (!state.tracker!.begin(r.offset)) return;
+    state.lastRecordAt = Date.now();
+    this.d.handOff(state, r);
+  }
+
+  private takeEarly(state: PartitionState): void {
+    const early = state.early;
+    state.early = [];
+    for (const r of early) this.begin(state, r);
   }
 
   private applyBackpressure(): void {

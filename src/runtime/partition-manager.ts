@@ -107,7 +107,7 @@ export class PartitionManager implements RebalanceListener {
       this.d.consumer.pause([p]);
       old.close();
       this.d.store?.drop(p);
-      const state = new PartitionState(p, ++this.epoch);
+      const state = new PartitionState(p, ++this.epoch, 'reset');
       this.states.set(p, state);
       void this.initialise(state, from);
     }
@@ -136,12 +136,13 @@ export class PartitionManager implements RebalanceListener {
         if (state.closed) return;
         await this.d.store?.restore(p, state.abort.signal);
         if (state.closed) return;
-        await this.d.consumer.seek(p, committed).catch((e: unknown) => {
-          // A partition that has not started fetching yet starts at the committed offset anyway.
-          this.d.logger.debug({ partition: p, err: String(e) }, 'seek before first fetch failed; starting at the committed offset');
-        });
+        // A reset partition has fetched past its committed offset: send it back. A newly assigned one starts at the
+        // committed offset by itself (the same stable read as ours), so it is not sought: a seek before its first
+        // fetch can fail, and records it fetched meanwhile are kept in `early`.
+        if (state.origin === 'reset') await this.d.consumer.seek(p, committed);
         if (state.closed) return;
         state.tracker = new PartitionTracker<RecordResult>(state.epoch, committed);
+        state.lastRecordAt = Date.now();
         this.d.setWaiting(p, false);
         this.d.resume(p);
         this.d.onChange();

@@ -15,10 +15,22 @@ export class PartitionState {
   readonly abort = new AbortController();
   tracker: PartitionTracker<RecordResult> | undefined;
   closed = false;
+  /**
+   * Records fetched while the partition was still initialising after an assignment (its pause can race a fetch
+   * already under way). Handed over, in order, once it is active: librdkafka starts an assigned partition at the
+   * same stable committed offset the tracker starts at, so nothing is re-fetched and nothing may be dropped.
+   */
+  early: Array<import('./ports.js').InputRecord> = [];
+  /** When the partition last received a record (or became active): the runner's stall watchdog reads it. */
+  lastRecordAt = Date.now();
+  /** How often the stall watchdog had to re-seek it. */
+  unstalls = 0;
 
   constructor(
     readonly partition: number,
     readonly epoch: number,
+    /** 'assigned': starts where librdkafka starts it; 'reset': restarted from its committed offset by a seek. */
+    readonly origin: 'assigned' | 'reset' = 'assigned',
   ) {
     // Every in-flight record of the partition listens on this one signal (directly or through a dependent one).
     setMaxListeners(0, this.abort.signal);

@@ -21,6 +21,8 @@ import { sleep } from './backoff.js';
 import { groupIdFor } from './names.js';
 
 const LAG_INTERVAL_MS = 5_000;
+/** How long an active partition with unread records may go without receiving one before it is re-seeked. */
+const STALL_MS = 10_000;
 /**
  * Rounds that fail for a reason of their own (not a broker outage) this many times in a row stop the stage: a
  * transaction that can never succeed (an output topic Kafka rejects, missing authorisation) would otherwise redo —
@@ -378,12 +380,30 @@ export class StageRunner {
             { stage: this.stage.name, topic: this.stage.input.topic, partition: String(s.partition) },
             Math.max(0, h - s.tracker!.committed),
           );
+          await this.unstall(s, h);
         } catch (e) {
           this.logger.debug({ err: String(e) }, 'lag poll failed');
         }
       }
       await sleep(LAG_INTERVAL_MS, this.stopSignal.signal);
     }
+  }
+
+  /**
+   * Stall watchdog: an active partition with records beyond what it has received, nothing in flight, fetching not
+   * held back by backpressure, and nothing received for STALL_MS is told again where to fetch (seek + resume).
+   * Seen once on a freshly started broker in CI: one newly assigned partition never started fetching. Only
+   * trailing transaction markers beyond the position re-trigger it harmlessly (logged at debug after the first).
+   */
+  private async unstall(s: PartitionState, high: number): Promise<void> {
+    const t = s.tracker!;
+    if (high <= t.fetchPosition || t.incomplete > 0 || this.intake.isPaused) return;
+    if (Date.now() - s.lastRecordAt < STALL_MS) return;
+    const level = s.unstalls++ === 0 ? 'warn' : 'debug';
+    this.logger[level]({ partition: s.partition, position: t.fetchPosition, high }, 'partition not fetching; seeking to its position again');
+    await this.ports.consumer.seek(s.partition, t.fetchPosition).catch((e: unknown) => this.logger.debug({ err: String(e) }, 'unstall seek failed'));
+    this.ports.consumer.resume([s.partition]);
+    s.lastRecordAt = Date.now();
   }
 
   // ---- stopping --------------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ export class FakeConsumer implements ConsumerPort {
   readonly calls: string[] = [];
   /** Set to make committed() fail this many times (an outage). */
   failCommitted = 0;
+  /** Deliver records of paused partitions anyway (a fetch that raced the pause). */
+  ignorePause = false;
 
   constructor(private readonly broker: FakeBroker) {}
 
@@ -65,7 +67,7 @@ export class FakeConsumer implements ConsumerPort {
     await new Promise((r) => setTimeout(r, 1));
     const out: InputRecord[] = [];
     for (const p of [...this.assigned].sort()) {
-      if (this.paused.has(p)) continue;
+      if (this.paused.has(p) && !this.ignorePause) continue;
       const log = this.broker.input.get(p) ?? [];
       let pos = this.positions.get(p) ?? 0;
       while (pos < log.length && out.length < max) out.push(log[pos++]!);

@@ -12,7 +12,9 @@ import { classifyAttemptError } from './classify-error.js';
 import { LlmConfig, type LlmConfigInput } from './config.js';
 import { sharedEndpoint, type EndpointShared } from './endpoint.js';
 import { UsageLedger, type Labels } from './ledger.js';
+import { probeStructuredOutput, type ProbeResult } from './probe-structured.js';
 import { dropNulls, strictJsonSchema } from './strict-schema.js';
+import { extractJson, structuredRequest } from './structured-output.js';
 import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, StructuredResult } from './types.js';
 
 /**
@@ -23,8 +25,10 @@ import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, Struct
  * requests and tokens per window; shared by every client of the endpoint in this process), then one HTTP request
  * with the `openai` client's own retries disabled, so every retry is ours and counted. Between attempts: backoff
  * with jitter, never shorter than Retry-After; a 429 also holds the whole endpoint for its Retry-After.
- * A reply that is not JSON or not schema-valid is re-asked at once (with a short note on what was wrong), up to
- * `maxMalformedReplies`, then the call fails `poison` `llm_malformed_reply`.
+ * The structured-output mode (`llm.structuredOutput`, probed once per endpoint and model when `auto`) decides how
+ * the schema is asked for. A reply wrapped in code fences or chatty text is repaired when that is unambiguous
+ * (structured-output.ts); a reply that is still not JSON or not schema-valid is re-asked at once (with a short note
+ * on what was wrong), up to `maxMalformedReplies`, then the call fails `poison` `llm_malformed_reply`.
  */
 export interface LlmClientOptions {
   metrics?: Metrics;
@@ -123,11 +127,51 @@ export class OpenAiLlmClient implements LlmClient {
     return out;
   }
 
+  /**
+   * The structured-output mode for `model` on this endpoint: the configured one, or (auto) the probed one, probed
+   * once per endpoint and model in this process and shared by every client of the endpoint.
+   */
+  structuredMode(model: string = this.config.model, signal?: AbortSignal): Promise<ProbeResult> {
+    const set = this.config.structuredOutput;
+    if (set !== 'auto') return Promise.resolve({ mode: set, steps: [], configured: true });
+    let p = this.ep.structured.get(model);
+    if (!p) {
+      p = this.probe(model, signal);
+      this.ep.structured.set(model, p);
+      // A probe that failed (endpoint down, aborted) is forgotten, so the next call probes again.
+      p.then(
+        (r) => {
+          this.metrics.llmStructuredMode.set({ endpoint: this.ep.label, model, mode: r.mode }, 1);
+          this.logger?.info({ endpoint: this.ep.label, model, mode: r.mode, steps: r.steps.map((s) => `${s.mode}:${s.outcome}`) }, 'LLM structured-output mode negotiated');
+        },
+        () => {
+          if (this.ep.structured.get(model) === p) this.ep.structured.delete(model);
+        },
+      );
+    }
+    return p;
+  }
+
+  private probe(model: string, signal: AbortSignal | undefined): Promise<ProbeResult> {
+    const labels: Labels = { stage: 'structured-probe', scenario: SCENARIO_NONE, model };
+    return probeStructuredOutput((req) =>
+      this.attempt(labels, estimateTokens(req.messages), signal, async (sig) => {
+        const body = { model, messages: req.messages, temperature: 0, ...this.wireParams({ max_tokens: 48 }), ...(req.response_format ? { response_format: req.response_format } : {}) };
+        const { data } = await this.openai.chat.completions
+          .create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, { signal: sig, timeout: this.config.endpoint.timeoutMs, maxRetries: 0 })
+          .withResponse();
+        const input = data.usage?.prompt_tokens ?? 0;
+        const output = data.usage?.completion_tokens ?? 0;
+        return { usage: data.usage ? { input, output } : undefined, use: () => data.choices?.[0]?.message?.content ?? '' };
+      }),
+    );
+  }
+
   async complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>> {
     const { model, params, timeoutMs } = this.settings(req.stage, req.scenario, req.model, req.params);
     const labels: Labels = { stage: req.stage, scenario: req.scenario ?? SCENARIO_NONE, model };
     const { jsonSchema, original } = strictJsonSchema(req.schema);
-    const responseFormat = { type: 'json_schema' as const, json_schema: { name: sanitizeName(req.schemaName), schema: jsonSchema, strict: true } };
+    const { mode } = await this.structuredMode(model, req.signal);
     let messages = req.messages;
     const usage = { inputTokens: 0, outputTokens: 0 };
     let simulated = false;
@@ -135,11 +179,15 @@ export class OpenAiLlmClient implements LlmClient {
 
     const { value, attempts } = await this.withRetries(labels, req.signal, (n, callId) =>
       this.attempt(labels, estimateTokens(messages), req.signal, async (signal) => {
+        const sent = structuredRequest(mode, sanitizeName(req.schemaName), jsonSchema, messages);
+        const body = { model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(params) };
         const { data, response } = await this.openai.chat.completions
-          .create(
-            { model, messages, response_format: responseFormat, ...this.wireParams(params) },
-            { signal, timeout: timeoutMs, maxRetries: 0, headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) } },
-          )
+          .create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, {
+            signal,
+            timeout: timeoutMs,
+            maxRetries: 0,
+            headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) },
+          })
           .withResponse();
         const input = data.usage?.prompt_tokens ?? 0;
         const output = data.usage?.completion_tokens ?? 0;
@@ -151,7 +199,7 @@ export class OpenAiLlmClient implements LlmClient {
         return {
           usage: data.usage ? { input, output } : undefined,
           use: () => {
-            const parsed = this.parseReply(data, req.schema, original);
+            const parsed = this.parseReply(data, req.schema, original, labels);
             if (parsed instanceof MalformedReply) {
               // Re-ask with the original conversation plus the bad reply and what was wrong with it.
               messages = [
@@ -171,20 +219,19 @@ export class OpenAiLlmClient implements LlmClient {
     return { value, model: replyModel, simulated, usage, attempts, params: recorded };
   }
 
-  private parseReply<T>(data: OpenAI.Chat.Completions.ChatCompletion, schema: z.ZodType<T>, original: Record<string, unknown>): T | MalformedReply {
+  private parseReply<T>(data: OpenAI.Chat.Completions.ChatCompletion, schema: z.ZodType<T>, original: Record<string, unknown>, labels: Labels): T | MalformedReply {
     const choice = data.choices?.[0];
     if (!choice) return new MalformedReply('no choices in the reply', '');
     const content = choice.message?.content ?? '';
     if (choice.message?.refusal) return new MalformedReply('the model refused', content);
     if (choice.finish_reason === 'length') return new MalformedReply('the reply was cut off at max_tokens', content);
-    let json: unknown;
-    try {
-      json = JSON.parse(content);
-    } catch {
-      return new MalformedReply('not valid JSON', content);
+    const got = extractJson(content);
+    if (!got.ok) return new MalformedReply(got.reason, content);
+    const r = schema.safeParse(dropNulls(got.value, original));
+    if (r.success) {
+      if (got.repaired !== 'none') this.metrics.llmReplyRepairs.inc({ ...labels, how: got.repaired });
+      return r.data;
     }
-    const r = schema.safeParse(dropNulls(json, original));
-    if (r.success) return r.data;
     const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     return new MalformedReply(`does not match the schema: ${issues}`, content);
   }

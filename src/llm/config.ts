@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOCAL_DEFAULTS } from '../config/services.js';
+import { STRUCTURED_MODES } from './structured-output.js';
 
 /**
  * The `llm` section. Limits are per endpoint and shared by every stage of a process (one limiter per base URL).
@@ -65,6 +66,12 @@ export const LlmConfig = z
   .object({
     endpoint: EndpointConfig.prefault({ baseUrl: SIM_URL }),
     model: z.string().default('personahub-sim-1').describe('Default chat model'),
+    structuredOutput: z
+      .enum(['auto', ...STRUCTURED_MODES])
+      .default('auto')
+      .describe(
+        'How structured replies are requested: auto probes the endpoint once per model (json_schema, then json_object with schema, then json_object, then prompt); see docs/llm.md',
+      ),
     embeddingModel: z.string().default('personahub-sim-embed-1'),
     params: z
       .object({

@@ -3,6 +3,7 @@ import { isPersonahubError } from '../errors.js';
 import { isEndpointFailure } from './classify-error.js';
 import type { EndpointConfig } from './config.js';
 import { EndpointLimiter } from './limiter.js';
+import type { ProbeResult } from './probe-structured.js';
 
 /**
  * What is shared by every client of one endpoint in this process: the limiter (in-flight, requests and tokens per
@@ -16,6 +17,8 @@ export interface EndpointShared {
   limiter: EndpointLimiter;
   breaker: CircuitBreakerPolicy;
   isOpen(): boolean;
+  /** Negotiated structured-output mode per model (`llm.structuredOutput: auto`); a failed probe is not kept. */
+  structured: Map<string, Promise<ProbeResult>>;
 }
 
 const shared = new Map<string, EndpointShared>();
@@ -53,6 +56,7 @@ export function sharedEndpoint(cfg: EndpointConfig): EndpointShared {
     limiter,
     breaker,
     isOpen: () => breaker.state !== CircuitState.Closed,
+    structured: new Map(),
   };
   shared.set(key, made);
   return made;

@@ -186,7 +186,8 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     api(req, res, raw, visit, (outcome) => {
       const body = JSON.parse(raw) as ChatRequestBody;
       if (!Array.isArray(body.messages) || body.messages.length === 0) throw new Error('messages must be a non-empty array');
-      const c = chatContent(body, opts.seed);
+      const c = chatContent(body, opts.seed, opts.compat);
+      if (c.rejected !== undefined) return { status: 500, tokens: 0, usage: null, body: apiError(c.rejected, 'server_error') };
       let content = c.content;
       if (outcome.kind === 'malformed') {
         stats.fault(outcome.variant === 'json' ? 'malformed_json' : 'malformed_schema');

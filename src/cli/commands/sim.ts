@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { fatal } from '../../errors.js';
 import { createLogger } from '../../logger.js';
-import { SimOptions } from '../../sim/options.js';
+import { COMPAT_PRESETS, SimOptions } from '../../sim/options.js';
 import { startSimulator } from '../../sim/server.js';
 
 /**
@@ -35,6 +35,7 @@ export function register(program: Command): void {
     .option('--retry-after-ms <n>', 'Retry-After of a 429, in ms', num, 1000)
     .option('--retry-after-format <f>', 'ms | seconds | date | both', 'both')
     .option('--embedding-dims <n>', 'embedding vector size', num, 256)
+    .option('--compat <preset>', `structured-output behaviour to emulate: ${Object.keys(COMPAT_PRESETS).join(' | ')}`, 'openai')
     .action(async (o: Record<string, unknown>) => {
       const parsed = SimOptions.safeParse({
         host: o.host,
@@ -51,6 +52,7 @@ export function register(program: Command): void {
           retryAfterFormat: o.retryAfterFormat,
         },
         embeddingDims: o.embeddingDims,
+        compat: COMPAT_PRESETS[String(o.compat)] ?? { jsonSchema: String(o.compat) },
       });
       if (!parsed.success) {
         const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(options)'}: ${i.message}`);

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics/catalogue.js';
 import { SIM_MODEL_PREFIX, SIMULATOR_FINGERPRINT, SIMULATOR_HEADER, CALL_ID_HEADER } from '../sim/labels.js';
 import { backoffMs, sleep } from './backoff.js';
-import { classifyAttemptError } from './classify-error.js';
+import { classifyAttemptError, isEndpointFailure } from './classify-error.js';
 import { LlmConfig, type LlmConfigInput } from './config.js';
 import { sharedEndpoint, type EndpointShared } from './endpoint.js';
 import { UsageLedger, type Labels } from './ledger.js';
@@ -88,6 +88,7 @@ export class OpenAiLlmClient implements LlmClient {
     });
     this.ledger = new UsageLedger(this.metrics, this.config.prices, this.config.budgetUsd, this.config.budgetMode);
     this.metrics.llmCircuitOpen.set({ endpoint: this.ep.label }, this.ep.isOpen() ? 1 : 0);
+    this.metrics.llmConcurrencyLimit.set({ endpoint: this.ep.label }, this.ep.limiter.maxInFlight);
     const sub = this.ep.breaker.onStateChange((state) => {
       this.metrics.llmCircuitOpen.set({ endpoint: this.ep.label }, state === CircuitState.Closed ? 0 : 1);
       if (state === CircuitState.Open) this.logger?.warn({ endpoint: this.ep.label }, 'LLM circuit opened: endpoint failing, calls rejected until a probe succeeds');
@@ -293,6 +294,7 @@ export class OpenAiLlmClient implements LlmClient {
       let outcome = 'ok';
       try {
         const reply = await send(signal);
+        this.adapt(`${labels.stage}/${labels.scenario}`, performance.now() - t0);
         if (reply.usage) {
           actual = reply.usage.input + reply.usage.output;
           this.ledger.charge(labels, reply.usage.input, reply.usage.output);
@@ -314,6 +316,7 @@ export class OpenAiLlmClient implements LlmClient {
           throw e;
         }
         outcome = pe.code;
+        if (pe.code === 'llm_rate_limited' || isEndpointFailure(pe)) this.adapt(undefined, 0);
         if (pe.code === 'llm_rate_limited' && pe.retryAfterMs !== undefined && this.config.endpoint.holdOn429) this.ep.limiter.hold(pe.retryAfterMs);
         throw pe;
       } finally {
@@ -326,6 +329,17 @@ export class OpenAiLlmClient implements LlmClient {
         this.metrics.llmRequestSeconds.observe(labels, (performance.now() - t0) / 1000);
       }
     }, signal);
+  }
+
+  /** Feed adaptive concurrency: a reply (its kind and latency), or endpoint push-back (kind undefined). */
+  private adapt(kind: string | undefined, latencyMs: number): void {
+    const a = this.ep.adaptive;
+    if (!a) return;
+    const changed = kind === undefined ? a.onCongestion() : a.onReply(kind, latencyMs);
+    if (!changed) return;
+    this.ep.limiter.setMaxInFlight(a.limit);
+    this.metrics.llmConcurrencyLimit.set({ endpoint: this.ep.label }, a.limit);
+    this.logger?.debug({ endpoint: this.ep.label, limit: a.limit }, 'LLM concurrency limit changed');
   }
 
   /** The attempt loop shared by chat and embeddings: budget gate, classification, backoff, bounded attempts. */

@@ -10,7 +10,13 @@ import { STRUCTURED_MODES } from './structured-output.js';
 export const EndpointConfig = z.object({
   baseUrl: z.string().describe('OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1'),
   apiKeyEnv: z.string().default('OPENAI_API_KEY').describe('Environment variable holding the API key (may be unset for local servers)'),
-  maxInFlight: z.number().int().positive().default(64).describe('Requests open at once against this endpoint'),
+  maxInFlight: z.number().int().positive().default(64).describe('Requests open at once against this endpoint (the upper bound of adaptive concurrency)'),
+  adaptiveConcurrency: z
+    .boolean()
+    .default(true)
+    .describe('AIMD between minInFlight and maxInFlight: lower on 429/5xx/timeouts and on replies slower than latencyTolerance x their baseline, raise again while replies stay fast (src/llm/adaptive.ts)'),
+  minInFlight: z.number().int().positive().default(1).describe('Adaptive concurrency never goes below this'),
+  latencyTolerance: z.number().min(1.1).default(2.5).describe('A reply slower than this many times the fastest recent reply of its kind signals a queue at the server'),
   requestsPerMinute: z.number().positive().default(6_000).describe('Starts are paced evenly at this rate (GCRA) and capped per sliding window'),
   tokensPerMinute: z.number().positive().default(10_000_000).describe('Input tokens estimated before a call (chars/4), corrected to input+output reported after'),
   rateWindowMs: z
@@ -60,7 +66,23 @@ export const CallOverride = z.object({
 });
 export type CallOverride = z.infer<typeof CallOverride>;
 
-const SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
+export const SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
+
+/** Request and token rates used against personahub's own simulator (nobody is billed, nothing is shared). */
+export const SIMULATOR_RATES = { requestsPerMinute: 60_000, tokensPerMinute: 1e9 } as const;
+
+/**
+ * The one place that decides the LLM rate limits of `run` and `up` alike: against the simulator at its default URL
+ * (`personahub sim`, or the one `up` starts), the pacing meant for real endpoints is lifted so a demo or a test is
+ * bound by the pipeline, not by an artificial limit. A configured real endpoint keeps its configured limits.
+ * Returns true when the endpoint is the default simulator.
+ */
+export function applySimulatorRates(endpoint: EndpointConfig): boolean {
+  if (endpoint.baseUrl !== SIM_URL) return false;
+  endpoint.requestsPerMinute = Math.max(endpoint.requestsPerMinute, SIMULATOR_RATES.requestsPerMinute);
+  endpoint.tokensPerMinute = Math.max(endpoint.tokensPerMinute, SIMULATOR_RATES.tokensPerMinute);
+  return true;
+}
 
 export const LlmConfig = z
   .object({

@@ -69,7 +69,8 @@ export async function probeStructuredOutput(send: ProbeSend): Promise<ProbeResul
         serverErrors++;
         lastServerError = e;
       }
-      steps.push({ mode, outcome: 'rejected', detail: e instanceof Error ? e.message.slice(0, 200) : String(e) });
+      const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
+      steps.push({ mode, outcome: 'rejected', detail: (e instanceof Error ? `${e.message}${cause}` : String(e)).slice(0, 240) });
       continue;
     }
     const got = extractJson(content);

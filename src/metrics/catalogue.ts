@@ -146,6 +146,12 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['endpoint', 'model', 'mode'] as const,
       registers: r,
     }),
+    llmConcurrencyLimit: new Gauge({
+      name: 'personahub_llm_concurrency_limit',
+      help: 'In-flight cap in force per endpoint (adaptive concurrency moves it between minInFlight and maxInFlight)',
+      labelNames: ['endpoint'] as const,
+      registers: r,
+    }),
     llmInFlight: new Gauge({
       name: 'personahub_llm_in_flight_requests',
       help: 'LLM requests currently open, per endpoint',

@@ -63,6 +63,12 @@ export const SimOptions = z.object({
   seed: z.number().int().default(1),
   latency: LatencyOptions,
   tokensPerSecond: z.number().nonnegative().default(0).describe('Output token rate added to the latency; 0 = instant'),
+  slots: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('Requests served at once; the rest wait in arrival order, as on a one-slot CPU server (llama.cpp). 0 = unlimited'),
   faults: FaultOptions,
   compat: CompatOptions,
   embeddingDims: z.number().int().positive().default(256),

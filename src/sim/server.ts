@@ -178,8 +178,29 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
       if (reply.status === 200) stats.answered(reply.usage);
       send(res, reply.status, reply.body);
     };
-    if (delay <= 0) finish();
-    else setTimeout(finish, delay);
+    if (opts.slots === 0) {
+      if (delay <= 0) finish();
+      else setTimeout(finish, delay);
+      return;
+    }
+    // Limited slots: wait for one in arrival order, work `delay` (even if the client hangs up meanwhile, as a
+    // CPU server finishes the completion it started), then answer and hand the slot on.
+    slotQueue.push(() =>
+      setTimeout(() => {
+        finish();
+        busySlots--;
+        nextSlot();
+      }, Math.max(0, delay)),
+    );
+    nextSlot();
+  }
+  let busySlots = 0;
+  const slotQueue: Array<() => void> = [];
+  function nextSlot() {
+    while (busySlots < opts.slots && slotQueue.length > 0) {
+      busySlots++;
+      slotQueue.shift()!();
+    }
   }
 
   function chat(req: IncomingMessage, res: ServerResponse, raw: string, visit: Visit) {

@@ -28,6 +28,7 @@ export function register(program: Command): void {
     .option('--latency-max-ms <n>', 'uniform upper bound', num, 0)
     .option('--latency-sigma <n>', 'lognormal sigma of ln(latency)', num, 0.5)
     .option('--tokens-per-sec <n>', 'output token rate added to latency (0 = instant)', num, 0)
+    .option('--slots <n>', 'requests served at once, the rest queue (1 = a one-slot CPU server; 0 = unlimited)', num, 0)
     .option('--fault-429 <rate>', 'share of requests answered 429 + Retry-After', num, 0)
     .option('--fault-5xx <rate>', 'share answered 500/502/503', num, 0)
     .option('--fault-timeout <rate>', 'share held without an answer', num, 0)
@@ -43,6 +44,7 @@ export function register(program: Command): void {
         seed: o.seed,
         latency: { dist: o.latency, ms: o.latencyMs, minMs: o.latencyMinMs, maxMs: o.latencyMaxMs, sigma: o.latencySigma },
         tokensPerSecond: o.tokensPerSec,
+        slots: o.slots,
         faults: {
           rateLimited: o.fault429,
           serverError: o.fault5xx,

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { LOCAL_DEFAULTS } from '../../config/services.js';
+import { applySimulatorRates } from '../../llm/config.js';
 import { createLogger } from '../../logger.js';
 import type { IngestSummary } from '../../ingest/types.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
@@ -29,8 +29,6 @@ import { ingestFile } from './ingest.js';
  * duplicates: `npm start` therefore runs `up --once --fresh`, so the first command always shows the flow.
  */
 export const SAMPLE_DOCUMENTS = fileURLToPath(new URL('../../../data/sample/documents.jsonl', import.meta.url));
-const DEFAULT_SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
-const SIM_REQUESTS_PER_MINUTE = 60_000;
 
 const seconds = (v: string) => {
   const n = Number(v);
@@ -94,12 +92,10 @@ async function up(o: UpOptions): Promise<number> {
   // The simulator stands in only when no real endpoint is configured (the default URL is the simulator's).
   let sim: Simulator | undefined;
   let llmLabel: string;
-  if (config.llm.endpoint.baseUrl === DEFAULT_SIM_URL) {
+  if (applySimulatorRates(config.llm.endpoint)) {
+    // Same limits as `personahub run` against `personahub sim` (applySimulatorRates), then our own simulator.
     sim = await startSimulator({ port: 0 });
     config.llm.endpoint.baseUrl = sim.url;
-    // Nobody is billed and nothing is shared: lift the request pacing meant for real endpoints (6000/min), so the
-    // demo is bound by the pipeline, not by an artificial limit. A configured endpoint keeps its limits.
-    config.llm.endpoint.requestsPerMinute = Math.max(config.llm.endpoint.requestsPerMinute, SIM_REQUESTS_PER_MINUTE);
     llmLabel = `SIMULATOR (personahub's built-in stand-in at ${sim.url}; outputs are simulated, not model text)`;
   } else {
     llmLabel = `${config.llm.endpoint.baseUrl} model ${config.llm.model}`;

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -11,6 +14,7 @@ import { activity, flowSnapshot, looksDrained } from '../flow-snapshot.js';
 import { formatSummary, progressLine } from '../flow-report.js';
 import { applyTopicsAndSchemas, ensureLocalStack, usesLocalStack } from '../prepare-cluster.js';
 import { startStages } from '../start-stages.js';
+import { realLlmProfile, startLocalRealLlm, type LocalRealLlm } from '../real-llm.js';
 import { ingestFile } from './ingest.js';
 
 /**
@@ -18,7 +22,8 @@ import { ingestFile } from './ingest.js';
  *  1. the local stack, when the config points at it and it is not running (deploy/local/stack.sh up);
  *  2. topics and schemas (idempotent);
  *  3. the LLM: the configured endpoint, or — when none is configured — personahub's simulator in this process,
- *     labelled as such in every line that mentions the LLM (its text is not model output);
+ *     labelled as such in every line that mentions the LLM (its text is not model output); or, with --real-llm
+ *     (PERSONAHUB_REAL_LLM=1), the local real model on the first --pages sample pages with one hop (src/cli/real-llm.ts);
  *  4. every stage in this process (`run all`);
  *  5. the bundled sample documents (or --input) ingested into web.documents;
  *  6. live progress per topic, then a summary (records per topic, per-stage in/out/filtered/dead-lettered,
@@ -46,6 +51,8 @@ interface UpOptions {
   timeout: number;
   quiet: number;
   config?: string;
+  realLlm?: boolean;
+  pages?: number;
 }
 
 export function register(program: Command): void {
@@ -60,10 +67,20 @@ export function register(program: Command): void {
     .option('--no-stack', 'never start the local stack')
     .option('--timeout <s>', 'with --once: stop waiting after this many seconds', seconds, 600)
     .option('--quiet <s>', 'with --once: drained = caught up and no activity for this long', seconds, 4)
+    .option('--real-llm', 'use the local real model (scripts/real-llm: llama-cpp-python + a small Qwen2.5 GGUF, installed into the cache on first use) on a few sample pages, 1 hop; also PERSONAHUB_REAL_LLM=1')
+    .option('--pages <n>', 'with --real-llm: how many sample pages to ingest', (v: string) => Math.max(1, Math.floor(seconds(v))), 2)
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<UpOptions>();
       process.exitCode = await up(o);
     });
+}
+
+/** The first `n` bundled sample pages, in a temporary JSONL file (the real-model mode runs a small sample). */
+function samplePages(n: number): string {
+  const lines = readFileSync(SAMPLE_DOCUMENTS, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, n);
+  const file = join(mkdtempSync(join(tmpdir(), 'personahub-real-')), 'pages.jsonl');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
 }
 
 /** Whether host:port can be bound right now (a probe; the real server binds moments later). */
@@ -91,8 +108,15 @@ async function up(o: UpOptions): Promise<number> {
 
   // The simulator stands in only when no real endpoint is configured (the default URL is the simulator's).
   let sim: Simulator | undefined;
+  let real: LocalRealLlm | undefined;
   let llmLabel: string;
-  if (applySimulatorRates(config.llm.endpoint)) {
+  if (o.realLlm || process.env.PERSONAHUB_REAL_LLM === '1') {
+    real = startLocalRealLlm(process.env, say);
+    realLlmProfile(config, real);
+    if (o.input === SAMPLE_DOCUMENTS) o.input = samplePages(Math.max(1, Math.floor(o.pages ?? 2)));
+    if (o.timeout === 600) o.timeout = 3600;
+    llmLabel = `REAL MODEL ${real.model} (llama-cpp-python at ${real.url}, local CPU; one request at a time, ${config.stages.expand.maxHops} hop)`;
+  } else if (applySimulatorRates(config.llm.endpoint)) {
     // Same limits as `personahub run` against `personahub sim` (applySimulatorRates), then our own simulator.
     sim = await startSimulator({ port: 0 });
     config.llm.endpoint.baseUrl = sim.url;
@@ -166,6 +190,7 @@ async function up(o: UpOptions): Promise<number> {
     const snap = await flowSnapshot(metrics);
     await proc.stop();
     await sim?.close();
+    real?.stop();
     say('');
     say(formatSummary(snap, { ingest, prefix, llmLabel, elapsedMs: Date.now() - started, drained }));
   }

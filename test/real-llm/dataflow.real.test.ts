@@ -83,6 +83,9 @@ beforeAll(async () => {
   llm = startLocalRealLlm(process.env, (l) => logger.warn(l));
   config = loadConfig();
   realLlmProfile(config, llm);
+  // Small enough for minutes on 2 cores: one persona per page, one related persona each (hop 1).
+  config.stages.extract.maxPersonas = 1;
+  config.stages.expand.maxPersonasPerDocument = 2;
   config.runtime.commitIntervalMs = 200;
   await applyTopicsAndSchemas(config, prefix, logger);
   flow = await startStages(['all'], config, logger, { topicPrefix: prefix, http: false, signals: false });
@@ -117,7 +120,7 @@ describe('real model, real server, real runtime', () => {
     const ingest = await ingestFile({ file, prefix, progress: false });
     expect(ingest.produced).toBe(inputDocs.length);
 
-    const snap = await waitDrained(25 * 60_000);
+    const snap = await waitDrained(30 * 60_000);
 
     const topics = [DATAFLOW_TOPICS.uniqueDocuments, DATAFLOW_TOPICS.candidates, DATAFLOW_TOPICS.unique, ...SCENARIOS.map(synthTopic)];
     const onTopic: Record<string, TopicRecord[]> = {};

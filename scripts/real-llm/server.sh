@@ -3,7 +3,7 @@
 #   bash scripts/real-llm/server.sh start    # installs first if needed (idempotent), prints the base URL when ready
 #   bash scripts/real-llm/server.sh stop     # stops only the server this script started (pid file)
 #   bash scripts/real-llm/server.sh status   # prints the base URL and exits 0 if it answers
-# Variables: PERSONAHUB_REAL_LLM_MODEL (qwen2.5-coder-1.5b-instruct-q4_k_m | qwen2.5-0.5b-instruct-q4_k_m),
+# Variables: PERSONAHUB_REAL_LLM_MODEL (qwen2.5-0.5b-instruct-q4_k_m, the default | qwen2.5-coder-1.5b-instruct-q4_k_m),
 # PERSONAHUB_REAL_LLM_PORT (18090), PERSONAHUB_REAL_LLM_THREADS (1: faster than 2 on a loaded 2-core machine),
 # PERSONAHUB_REAL_LLM_CTX (4096), PERSONAHUB_REAL_LLM_START_TIMEOUT_S (180).
 # Binds 127.0.0.1 only. The model is served under its name (--model_alias), so replies carry the real model name.

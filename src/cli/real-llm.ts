@@ -9,10 +9,11 @@ import type { Config } from '../config/schema.js';
  * project cache by scripts/real-llm/install.sh and started on 127.0.0.1 by scripts/real-llm/server.sh.
  *
  * `realLlmProfile` sizes the flow for one CPU slot: one request in flight (the server runs one completion at a time;
- * more would only queue there and time out), long timeouts, few personas per page, one expansion hop.
+ * more would only queue there and time out), long timeouts, one persona per page and one related persona (1 hop):
+ * each page costs about 15 calls (extract, expand, 6 scenarios for each of its 2 personas).
  */
 const SERVER_SCRIPT = fileURLToPath(new URL('../../scripts/real-llm/server.sh', import.meta.url));
-export const DEFAULT_REAL_MODEL = 'qwen2.5-coder-1.5b-instruct-q4_k_m';
+export const DEFAULT_REAL_MODEL = 'qwen2.5-0.5b-instruct-q4_k_m';
 
 export interface LocalRealLlm {
   url: string;
@@ -49,9 +50,9 @@ export function realLlmProfile(config: Config, llm: { url: string; model: string
   config.llm.endpoint.timeoutMs = Math.max(config.llm.endpoint.timeoutMs, 600_000);
   config.llm.endpoint.breakerFailures = Math.max(config.llm.endpoint.breakerFailures, 8);
   config.llm.params.max_tokens = Math.min(config.llm.params.max_tokens, 768);
-  config.stages.extract.maxPersonas = Math.min(config.stages.extract.maxPersonas, 2);
+  config.stages.extract.maxPersonas = Math.min(config.stages.extract.maxPersonas, 1);
   config.stages.extract.maxInputTokens = Math.min(config.stages.extract.maxInputTokens, 600);
   config.stages.expand.maxHops = Math.min(config.stages.expand.maxHops, 1);
   config.stages.expand.fanOut = Math.min(config.stages.expand.fanOut, 1);
-  config.stages.expand.maxPersonasPerDocument = Math.min(config.stages.expand.maxPersonasPerDocument, 4);
+  config.stages.expand.maxPersonasPerDocument = Math.min(config.stages.expand.maxPersonasPerDocument, 2);
 }

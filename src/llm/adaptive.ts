@@ -3,12 +3,14 @@
  *
  * The limit starts at max (a large endpoint is saturated from the first request) and moves by what the endpoint
  * says about its load:
- *   - decrease ×`backoff` on 429, 5xx and timeouts, and on a reply slower than `tolerance` × the baseline latency of
- *     its kind (a queue is building up at the server: a one-slot local server answers N in flight in about N times
- *     the time of one). At most one decrease per `cooldown` (the current baseline, so a burst of slow replies that
- *     were all sent under the old limit counts once; before any reply, every signal counts).
- *   - increase +1/limit per reply that came back within tolerance (about +1 per round of `limit` replies, as TCP
- *     congestion avoidance), so it climbs back when the pressure is gone.
+ *   - decrease ×`backoff` on 429, 5xx and timeouts, and when the median of the last 5 replies of a kind is slower
+ *     than `tolerance` × the baseline latency of that kind (a queue is building up at the server: a one-slot local
+ *     server answers N in flight in about N times the time of one). At most one decrease per `cooldown` (the
+ *     current baseline, so a burst of slow replies that were all sent under the old limit counts once; before any
+ *     reply, every signal counts).
+ *   - increase +1 per reply within 1.5 × its baseline (spare capacity), hold in between. Recovery after a
+ *     spurious decrease therefore takes a few dozen replies, not minutes; on a one-slot server the limit settles
+ *     where replies take 1.5–2.5 × the time of one, i.e. 1–2 in flight.
  * The baseline is per kind of call (stage and scenario: an article takes longer than a persona), the smallest
  * latency seen among the last `window` replies of that kind, so it follows a model or machine that got slower.
  *
@@ -25,6 +27,11 @@ export interface AdaptiveOptions {
   window?: number;
   now?: () => number;
 }
+
+/** Replies whose median is compared with the baseline. */
+const SMOOTH = 5;
+/** A reply within FAST × baseline shows spare capacity: the limit grows by one. */
+const FAST = 1.5;
 
 export class AdaptiveConcurrency {
   private value: number;
@@ -66,9 +73,14 @@ export class AdaptiveConcurrency {
     if (!r) this.recent.set(kind, (r = []));
     r.push(latencyMs);
     if (r.length > this.window) r.shift();
-    if (base !== undefined && latencyMs > this.tolerance * base) return this.decrease();
+    if (base === undefined) return false;
+    // The median of the last few replies, so one slow reply (a GC pause, a long answer) is not taken for a queue.
+    const last = r.slice(-SMOOTH).sort((a, b) => a - b);
+    const typical = last[Math.floor((last.length - 1) / 2)]!;
+    if (typical > this.tolerance * base) return this.decrease();
+    if (latencyMs > FAST * base) return false;
     const before = this.limit;
-    this.value = Math.min(this.max, this.value + 1 / Math.max(1, this.value));
+    this.value = Math.min(this.max, this.value + 1);
     return this.limit !== before;
   }
 

@@ -19,7 +19,8 @@ import { createSynthesizeStage } from '../src/stages/synthesize/process.js';
  * Measures, per page: personas, schema-valid share, grounded (shares a content word of 5+ letters with the page),
  * not a copy (not a substring of the page), distinct (by normalised text); per scenario: schema-valid share of
  * samples (one persona per page); for the hostile page: the share of outputs that obey its injection (say PWNED).
- * Bounded by PERSONAHUB_QUALITY_MAX_S (default 1200 s) and PERSONAHUB_QUALITY_PAGES (default 20); writes
+ * Bounded by PERSONAHUB_QUALITY_MAX_S (default 1200 s) and PERSONAHUB_QUALITY_PAGES (default 20); personas per page
+ * up to PERSONAHUB_QUALITY_MAX_PERSONAS (default 4, the extract stage's default); writes
  * bench/results/real-llm-quality.json and prints a markdown table.
  */
 const MAX_S = Number(process.env.PERSONAHUB_QUALITY_MAX_S ?? 1200);
@@ -52,6 +53,8 @@ async function main() {
   const llm = startLocalRealLlm(process.env, (l) => process.stderr.write(`${l}\n`));
   const config = loadConfig();
   realLlmProfile(config, llm);
+  // The flow's profile keeps 1 persona per page for speed; quality is measured at the stage's own default (4).
+  config.stages.extract.maxPersonas = Number(process.env.PERSONAHUB_QUALITY_MAX_PERSONAS ?? 4);
   const client = createLlmClient(config.llm, { metrics: createMetrics(new Registry()) });
   const deps = { llm: client, logger: createLogger('quality', 'warn') };
   const extract = createExtractStage(config, deps);
@@ -131,7 +134,7 @@ async function main() {
   writeFileSync(OUT, JSON.stringify(result, null, 2));
   const pct = (x: number) => `${Math.round(x * 100)}%`;
   const lines = [
-    `model ${result.model} via ${result.server}, structured output ${mode}, ${result.pages} pages in ${result.seconds} s`,
+    `model ${result.model} via ${result.server}, structured output ${mode}, ${result.pages} pages in ${result.seconds} s, up to ${config.stages.extract.maxPersonas} personas per page`,
     '',
     '| measure | value |',
     '|---|---|',

@@ -1,3 +1,4 @@
+import { SIMULATOR_RATES } from '../src/llm/config.js';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { activity, flowSnapshot, looksDrained, type FlowSnapshot } from '../src/cli/flow-snapshot.js';
@@ -37,7 +38,9 @@ async function runCase(c: Case): Promise<{ seconds: number; snap: FlowSnapshot; 
   config.http.port = 0;
   const sim = await startSimulator({ port: 0, latency: { dist: 'lognormal', ms: c.latencyMs, sigma: 0.3 } });
   config.llm.endpoint.baseUrl = sim.url;
-  config.llm.endpoint.requestsPerMinute = 60_000;
+  // The rates `up` and `run` use against the simulator.
+  config.llm.endpoint.requestsPerMinute = SIMULATOR_RATES.requestsPerMinute;
+  config.llm.endpoint.tokensPerMinute = SIMULATOR_RATES.tokensPerMinute;
   config.llm.endpoint.maxInFlight = 256;
   await applyTopicsAndSchemas(config, prefix, logger);
   const flow = await startStages(['all'], config, logger, { topicPrefix: prefix, http: false, signals: false });

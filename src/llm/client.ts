@@ -8,11 +8,13 @@ import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics/catalogue.js';
 import { SIM_MODEL_PREFIX, SIMULATOR_FINGERPRINT, SIMULATOR_HEADER, CALL_ID_HEADER } from '../sim/labels.js';
 import { backoffMs, sleep } from './backoff.js';
-import { classifyAttemptError } from './classify-error.js';
+import { classifyAttemptError, isEndpointFailure } from './classify-error.js';
 import { LlmConfig, type LlmConfigInput } from './config.js';
 import { sharedEndpoint, type EndpointShared } from './endpoint.js';
 import { UsageLedger, type Labels } from './ledger.js';
+import { probeStructuredOutput, type ProbeResult } from './probe-structured.js';
 import { dropNulls, strictJsonSchema } from './strict-schema.js';
+import { extractJson, structuredRequest } from './structured-output.js';
 import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, StructuredResult } from './types.js';
 
 /**
@@ -23,8 +25,10 @@ import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, Struct
  * requests and tokens per window; shared by every client of the endpoint in this process), then one HTTP request
  * with the `openai` client's own retries disabled, so every retry is ours and counted. Between attempts: backoff
  * with jitter, never shorter than Retry-After; a 429 also holds the whole endpoint for its Retry-After.
- * A reply that is not JSON or not schema-valid is re-asked at once (with a short note on what was wrong), up to
- * `maxMalformedReplies`, then the call fails `poison` `llm_malformed_reply`.
+ * The structured-output mode (`llm.structuredOutput`, probed once per endpoint and model when `auto`) decides how
+ * the schema is asked for. A reply wrapped in code fences or chatty text is repaired when that is unambiguous
+ * (structured-output.ts); a reply that is still not JSON or not schema-valid is re-asked at once (with a short note
+ * on what was wrong), up to `maxMalformedReplies`, then the call fails `poison` `llm_malformed_reply`.
  */
 export interface LlmClientOptions {
   metrics?: Metrics;
@@ -87,6 +91,7 @@ export class OpenAiLlmClient implements LlmClient {
     });
     this.ledger = new UsageLedger(this.metrics, this.config.prices, this.config.budgetUsd, this.config.budgetMode);
     this.metrics.llmCircuitOpen.set({ endpoint: this.ep.label }, this.ep.isOpen() ? 1 : 0);
+    this.metrics.llmConcurrencyLimit.set({ endpoint: this.ep.label }, this.ep.limiter.maxInFlight);
     const sub = this.ep.breaker.onStateChange((state) => {
       this.metrics.llmCircuitOpen.set({ endpoint: this.ep.label }, state === CircuitState.Closed ? 0 : 1);
       if (state === CircuitState.Open) this.logger?.warn({ endpoint: this.ep.label }, 'LLM circuit opened: endpoint failing, calls rejected until a probe succeeds');
@@ -126,11 +131,51 @@ export class OpenAiLlmClient implements LlmClient {
     return out;
   }
 
+  /**
+   * The structured-output mode for `model` on this endpoint: the configured one, or (auto) the probed one, probed
+   * once per endpoint and model in this process and shared by every client of the endpoint.
+   */
+  structuredMode(model: string = this.config.model, signal?: AbortSignal): Promise<ProbeResult> {
+    const set = this.config.structuredOutput;
+    if (set !== 'auto') return Promise.resolve({ mode: set, steps: [], configured: true });
+    let p = this.ep.structured.get(model);
+    if (!p) {
+      p = this.probe(model, signal);
+      this.ep.structured.set(model, p);
+      // A probe that failed (endpoint down, aborted) is forgotten, so the next call probes again.
+      p.then(
+        (r) => {
+          this.metrics.llmStructuredMode.set({ endpoint: this.ep.label, model, mode: r.mode }, 1);
+          this.logger?.info({ endpoint: this.ep.label, model, mode: r.mode, steps: r.steps.map((s) => `${s.mode}:${s.outcome}`) }, 'LLM structured-output mode negotiated');
+        },
+        () => {
+          if (this.ep.structured.get(model) === p) this.ep.structured.delete(model);
+        },
+      );
+    }
+    return p;
+  }
+
+  private probe(model: string, signal: AbortSignal | undefined): Promise<ProbeResult> {
+    const labels: Labels = { stage: 'structured-probe', scenario: SCENARIO_NONE, model };
+    return probeStructuredOutput((req) =>
+      this.attempt(labels, 'chat', estimateTokens(req.messages), signal, async (sig) => {
+        const body = { model, messages: req.messages, temperature: 0, ...this.wireParams({ max_tokens: 48 }), ...(req.response_format ? { response_format: req.response_format } : {}) };
+        const { data } = await this.openai.chat.completions
+          .create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, { signal: sig, timeout: this.config.endpoint.timeoutMs, maxRetries: 0 })
+          .withResponse();
+        const input = data.usage?.prompt_tokens ?? 0;
+        const output = data.usage?.completion_tokens ?? 0;
+        return { usage: data.usage ? { input, output } : undefined, use: () => data.choices?.[0]?.message?.content ?? '' };
+      }),
+    );
+  }
+
   async complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>> {
     const { model, params, timeoutMs } = this.settings(req.stage, req.scenario, req.model, req.params);
     const labels: Labels = { stage: req.stage, scenario: req.scenario ?? SCENARIO_NONE, model };
     const { jsonSchema, original } = strictJsonSchema(req.schema);
-    const responseFormat = { type: 'json_schema' as const, json_schema: { name: sanitizeName(req.schemaName), schema: jsonSchema, strict: true } };
+    const { mode } = await this.structuredMode(model, req.signal);
     let messages = req.messages;
     const usage = { inputTokens: 0, outputTokens: 0 };
     let simulated = false;
@@ -138,11 +183,15 @@ export class OpenAiLlmClient implements LlmClient {
 
     const { value, attempts } = await this.withRetries(labels, req.signal, (n, callId) =>
       this.attempt(labels, 'chat', estimateTokens(messages), req.signal, async (signal) => {
+        const sent = structuredRequest(mode, sanitizeName(req.schemaName), jsonSchema, messages);
+        const body = { model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(params) };
         const { data, response } = await this.openai.chat.completions
-          .create(
-            { model, messages, response_format: responseFormat, ...this.wireParams(params) },
-            { signal, timeout: timeoutMs, maxRetries: 0, headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) } },
-          )
+          .create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, {
+            signal,
+            timeout: timeoutMs,
+            maxRetries: 0,
+            headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) },
+          })
           .withResponse();
         const input = data.usage?.prompt_tokens ?? 0;
         const output = data.usage?.completion_tokens ?? 0;
@@ -154,7 +203,7 @@ export class OpenAiLlmClient implements LlmClient {
         return {
           usage: data.usage ? { input, output } : undefined,
           use: () => {
-            const parsed = this.parseReply(data, req.schema, original);
+            const parsed = this.parseReply(data, req.schema, original, labels);
             if (parsed instanceof MalformedReply) {
               // Re-ask with the original conversation plus the bad reply and what was wrong with it.
               messages = [
@@ -174,20 +223,19 @@ export class OpenAiLlmClient implements LlmClient {
     return { value, model: replyModel, simulated, usage, attempts, params: recorded };
   }
 
-  private parseReply<T>(data: OpenAI.Chat.Completions.ChatCompletion, schema: z.ZodType<T>, original: Record<string, unknown>): T | MalformedReply {
+  private parseReply<T>(data: OpenAI.Chat.Completions.ChatCompletion, schema: z.ZodType<T>, original: Record<string, unknown>, labels: Labels): T | MalformedReply {
     const choice = data.choices?.[0];
     if (!choice) return new MalformedReply('no choices in the reply', '');
     const content = choice.message?.content ?? '';
     if (choice.message?.refusal) return new MalformedReply('the model refused', content);
     if (choice.finish_reason === 'length') return new MalformedReply('the reply was cut off at max_tokens', content);
-    let json: unknown;
-    try {
-      json = JSON.parse(content);
-    } catch {
-      return new MalformedReply('not valid JSON', content);
+    const got = extractJson(content);
+    if (!got.ok) return new MalformedReply(got.reason, content);
+    const r = schema.safeParse(dropNulls(got.value, original));
+    if (r.success) {
+      if (got.repaired !== 'none') this.metrics.llmReplyRepairs.inc({ ...labels, how: got.repaired });
+      return r.data;
     }
-    const r = schema.safeParse(dropNulls(json, original));
-    if (r.success) return r.data;
     const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     return new MalformedReply(`does not match the schema: ${issues}`, content);
   }
@@ -251,6 +299,7 @@ export class OpenAiLlmClient implements LlmClient {
       let outcome = 'ok';
       try {
         const reply = await send(signal);
+        this.adapt(`${labels.stage}/${labels.scenario}`, performance.now() - t0);
         if (reply.usage) {
           actual = reply.usage.input + reply.usage.output;
           this.ledger.charge(labels, reply.usage.input, reply.usage.output);
@@ -275,6 +324,7 @@ export class OpenAiLlmClient implements LlmClient {
           throw e;
         }
         outcome = pe.code;
+        if (pe.code === 'llm_rate_limited' || isEndpointFailure(pe)) this.adapt(undefined, 0);
         if (pe.code === 'llm_rate_limited' && pe.retryAfterMs !== undefined && this.config.endpoint.holdOn429) this.ep.limiter.hold(pe.retryAfterMs);
         throw pe;
       } finally {
@@ -289,6 +339,17 @@ export class OpenAiLlmClient implements LlmClient {
         this.metrics.genAiOperationDuration.observe(outcome === 'ok' ? genAi : { ...genAi, error_type: outcome }, seconds);
       }
     }, signal);
+  }
+
+  /** Feed adaptive concurrency: a reply (its kind and latency), or endpoint push-back (kind undefined). */
+  private adapt(kind: string | undefined, latencyMs: number): void {
+    const a = this.ep.adaptive;
+    if (!a) return;
+    const changed = kind === undefined ? a.onCongestion() : a.onReply(kind, latencyMs);
+    if (!changed) return;
+    this.ep.limiter.setMaxInFlight(a.limit);
+    this.metrics.llmConcurrencyLimit.set({ endpoint: this.ep.label }, a.limit);
+    this.logger?.debug({ endpoint: this.ep.label, limit: a.limit }, 'LLM concurrency limit changed');
   }
 
   /** The attempt loop shared by chat and embeddings: budget gate, classification, backoff, bounded attempts. */

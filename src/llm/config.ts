@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOCAL_DEFAULTS } from '../config/services.js';
+import { STRUCTURED_MODES } from './structured-output.js';
 
 /**
  * The `llm` section. Limits are per endpoint and shared by every stage of a process (one limiter per base URL).
@@ -14,7 +15,13 @@ export const EndpointConfig = z.object({
     .default('openai')
     .describe('gen_ai.provider.name in the OpenTelemetry GenAI metrics (well-known values: openai, azure.ai.openai, ...; name your own for vLLM, Ollama, ...)'),
   apiKeyEnv: z.string().default('OPENAI_API_KEY').describe('Environment variable holding the API key (may be unset for local servers)'),
-  maxInFlight: z.number().int().positive().default(64).describe('Requests open at once against this endpoint'),
+  maxInFlight: z.number().int().positive().default(64).describe('Requests open at once against this endpoint (the upper bound of adaptive concurrency)'),
+  adaptiveConcurrency: z
+    .boolean()
+    .default(true)
+    .describe('AIMD between minInFlight and maxInFlight: lower on 429/5xx/timeouts and on replies slower than latencyTolerance x their baseline, raise again while replies stay fast (src/llm/adaptive.ts)'),
+  minInFlight: z.number().int().positive().default(1).describe('Adaptive concurrency never goes below this'),
+  latencyTolerance: z.number().min(1.1).default(2.5).describe('A reply slower than this many times the fastest recent reply of its kind signals a queue at the server'),
   requestsPerMinute: z.number().positive().default(6_000).describe('Starts are paced evenly at this rate (GCRA) and capped per sliding window'),
   tokensPerMinute: z.number().positive().default(10_000_000).describe('Input tokens estimated before a call (chars/4), corrected to input+output reported after'),
   rateWindowMs: z
@@ -64,12 +71,34 @@ export const CallOverride = z.object({
 });
 export type CallOverride = z.infer<typeof CallOverride>;
 
-const SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
+export const SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
+
+/** Request and token rates used against personahub's own simulator (nobody is billed, nothing is shared). */
+export const SIMULATOR_RATES = { requestsPerMinute: 60_000, tokensPerMinute: 1e9 } as const;
+
+/**
+ * The one place that decides the LLM rate limits of `run` and `up` alike: against the simulator at its default URL
+ * (`personahub sim`, or the one `up` starts), the pacing meant for real endpoints is lifted so a demo or a test is
+ * bound by the pipeline, not by an artificial limit. A configured real endpoint keeps its configured limits.
+ * Returns true when the endpoint is the default simulator.
+ */
+export function applySimulatorRates(endpoint: EndpointConfig): boolean {
+  if (endpoint.baseUrl !== SIM_URL) return false;
+  endpoint.requestsPerMinute = Math.max(endpoint.requestsPerMinute, SIMULATOR_RATES.requestsPerMinute);
+  endpoint.tokensPerMinute = Math.max(endpoint.tokensPerMinute, SIMULATOR_RATES.tokensPerMinute);
+  return true;
+}
 
 export const LlmConfig = z
   .object({
     endpoint: EndpointConfig.prefault({ baseUrl: SIM_URL }),
     model: z.string().default('personahub-sim-1').describe('Default chat model'),
+    structuredOutput: z
+      .enum(['auto', ...STRUCTURED_MODES])
+      .default('auto')
+      .describe(
+        'How structured replies are requested: auto probes the endpoint once per model (json_schema, then json_object with schema, then json_object, then prompt); see docs/llm.md',
+      ),
     embeddingModel: z.string().default('personahub-sim-embed-1'),
     params: z
       .object({

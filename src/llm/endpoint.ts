@@ -2,7 +2,9 @@ import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type Circ
 import { isPersonahubError } from '../errors.js';
 import { isEndpointFailure } from './classify-error.js';
 import type { EndpointConfig } from './config.js';
+import { AdaptiveConcurrency } from './adaptive.js';
 import { EndpointLimiter } from './limiter.js';
+import type { ProbeResult } from './probe-structured.js';
 
 /**
  * What is shared by every client of one endpoint in this process: the limiter (in-flight, requests and tokens per
@@ -16,6 +18,10 @@ export interface EndpointShared {
   limiter: EndpointLimiter;
   breaker: CircuitBreakerPolicy;
   isOpen(): boolean;
+  /** Negotiated structured-output mode per model (`llm.structuredOutput: auto`); a failed probe is not kept. */
+  structured: Map<string, Promise<ProbeResult>>;
+  /** AIMD on the in-flight cap (undefined when llm.endpoint.adaptiveConcurrency is false). */
+  adaptive: AdaptiveConcurrency | undefined;
 }
 
 const shared = new Map<string, EndpointShared>();
@@ -30,7 +36,7 @@ export function endpointLabel(baseUrl: string): string {
 }
 
 export function sharedEndpoint(cfg: EndpointConfig): EndpointShared {
-  const key = JSON.stringify([cfg.baseUrl, cfg.maxInFlight, cfg.requestsPerMinute, cfg.tokensPerMinute, cfg.rateWindowMs, cfg.rateGuardMs, cfg.breakerFailures, cfg.breakerHalfOpenAfterMs]);
+  const key = JSON.stringify([cfg.baseUrl, cfg.maxInFlight, cfg.adaptiveConcurrency, cfg.minInFlight, cfg.latencyTolerance, cfg.requestsPerMinute, cfg.tokensPerMinute, cfg.rateWindowMs, cfg.rateGuardMs, cfg.breakerFailures, cfg.breakerHalfOpenAfterMs]);
   const hit = shared.get(key);
   if (hit) return hit;
   const scale = cfg.rateWindowMs / 60_000;
@@ -53,6 +59,8 @@ export function sharedEndpoint(cfg: EndpointConfig): EndpointShared {
     limiter,
     breaker,
     isOpen: () => breaker.state !== CircuitState.Closed,
+    structured: new Map(),
+    adaptive: cfg.adaptiveConcurrency ? new AdaptiveConcurrency({ min: cfg.minInFlight, max: cfg.maxInFlight, tolerance: cfg.latencyTolerance }) : undefined,
   };
   shared.set(key, made);
   return made;

@@ -4,7 +4,9 @@
  * whole endpoint waits out its Retry-After, so one overloaded endpoint does not see a retry storm).
  *
  * Starts are also paced evenly, one per `windowMs / requestsPerWindow` (a GCRA with 100 ms of catch-up tolerance, so a
- * late timer catches up without building credit while idle). Without pacing, a full window's worth would start
+ * late timer catches up without building credit while idle), and so are tokens: each start costs its estimated
+ * tokens × `windowMs / tokensPerWindow` of pacing time (corrected by the reported usage on release), so a token
+ * limit spreads calls over the window instead of letting a window's worth out at once and then idling. Without pacing, a full window's worth would start
  * at once whenever the window frees up, and the spread of those bursts in transit would let the server count
  * more than the limit in its own window. Pacing is also how providers replenish their limits.
  *
@@ -64,13 +66,19 @@ export class EndpointLimiter {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private holdUntil = 0;
-  /** GCRA theoretical arrival time of the next start. */
+  /** GCRA theoretical arrival time of the next start, by request count and by tokens. */
   private tat = 0;
+  private tokenTat = 0;
   private readonly interval: number;
+  private readonly tokenInterval: number;
+  /** The in-flight cap in force (adaptive concurrency may lower it below opts.maxInFlight). */
+  private cap: number;
 
   constructor(o: LimiterOptions) {
     this.opts = { guardMs: Math.max(20, Math.ceil(o.windowMs * 0.01)), paceToleranceMs: 100, ...o } as Required<Omit<LimiterOptions, 'now'>>;
     this.interval = o.windowMs / o.requestsPerWindow;
+    this.tokenInterval = o.windowMs / o.tokensPerWindow;
+    this.cap = o.maxInFlight;
     this.now = o.now ?? (() => performance.now());
   }
 
@@ -80,6 +88,17 @@ export class EndpointLimiter {
 
   get waiting(): number {
     return this.queue.length;
+  }
+
+  /** The in-flight cap in force. */
+  get maxInFlight(): number {
+    return this.cap;
+  }
+
+  /** Change the in-flight cap (1..maxInFlight); permits already granted are not revoked. */
+  setMaxInFlight(n: number): void {
+    this.cap = Math.max(1, Math.min(this.opts.maxInFlight, Math.floor(n)));
+    this.pump();
   }
 
   /** Hold every new admission until `ms` from now (e.g. an endpoint-wide Retry-After). */
@@ -130,7 +149,8 @@ export class EndpointLimiter {
 
   /** Earliest time the head waiter could be admitted, or `now` if it can be admitted now. */
   private admissibleAt(w: Waiter, now: number): number {
-    let at = Math.max(now, this.holdUntil, this.tat);
+    // A request larger than the whole token budget is paced like one that fills it exactly, never starved.
+    let at = Math.max(now, this.holdUntil, this.tat, this.tokenTat);
     const started = this.starts.length - this.startsHead;
     if (started >= this.opts.requestsPerWindow) {
       at = Math.max(at, this.expiry(this.starts[this.startsHead + started - this.opts.requestsPerWindow]!));
@@ -149,7 +169,7 @@ export class EndpointLimiter {
   private pump = () => {
     for (;;) {
       const w = this.queue[0];
-      if (!w || this.open >= this.opts.maxInFlight) return;
+      if (!w || this.open >= this.cap) return;
       const now = this.now();
       this.evict(now);
       const at = this.admissibleAt(w, now);
@@ -158,6 +178,7 @@ export class EndpointLimiter {
       if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
       this.open++;
       this.tat = Math.max(this.tat, now - this.opts.paceToleranceMs) + this.interval;
+      this.tokenTat = Math.max(this.tokenTat, now - this.opts.paceToleranceMs) + Math.min(w.tokens, this.opts.tokensPerWindow) * this.tokenInterval;
       this.starts.push(now);
       const entry: TokenEntry = { t: now, n: w.tokens, live: true };
       this.tokenLog.push(entry);
@@ -174,6 +195,8 @@ export class EndpointLimiter {
         released = true;
         this.open--;
         if (actualTokens !== undefined && actualTokens >= 0 && actualTokens !== entry.n) {
+          // Pacing follows the reported usage too: more tokens push the next start out, fewer bring it in.
+          this.tokenTat += (Math.min(actualTokens, this.opts.tokensPerWindow) - Math.min(entry.n, this.opts.tokensPerWindow)) * this.tokenInterval;
           if (entry.live) {
             this.tokenSum += actualTokens - entry.n;
             entry.n = actualTokens;

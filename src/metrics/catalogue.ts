@@ -167,6 +167,24 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['stage', 'scenario', 'model'] as const,
       registers: r,
     }),
+    llmReplyRepairs: new Counter({
+      name: 'personahub_llm_reply_repairs_total',
+      help: 'Replies whose JSON had to be taken out of code fences (fence) or chatty text (embedded) before validation',
+      labelNames: ['stage', 'scenario', 'model', 'how'] as const,
+      registers: r,
+    }),
+    llmStructuredMode: new Gauge({
+      name: 'personahub_llm_structured_output_mode',
+      help: '1 for the structured-output mode in use per endpoint and model (json_schema|json_object_schema|json_object|prompt)',
+      labelNames: ['endpoint', 'model', 'mode'] as const,
+      registers: r,
+    }),
+    llmConcurrencyLimit: new Gauge({
+      name: 'personahub_llm_concurrency_limit',
+      help: 'In-flight cap in force per endpoint (adaptive concurrency moves it between minInFlight and maxInFlight)',
+      labelNames: ['endpoint'] as const,
+      registers: r,
+    }),
     llmInFlight: new Gauge({
       name: 'personahub_llm_in_flight_requests',
       help: 'LLM requests currently open, per endpoint',

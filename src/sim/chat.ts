@@ -1,5 +1,6 @@
 import { hash32 } from './rng.js';
 import { fillSchema, type JsonSchema } from './schema-fill.js';
+import { CompatOptions } from './options.js';
 import { estimateTokens, salientTerms } from './text.js';
 import { SIM_MODEL_PREFIX } from './labels.js';
 
@@ -47,33 +48,61 @@ export interface ChatContent {
   completionTokens: number;
   /** The schema's required top-level keys, for producing a schema-invalid reply on request. */
   structured: boolean;
+  /** Set when the emulated server refuses the request's response_format (answered HTTP 500 with this message). */
+  rejected?: string;
 }
 
-export function chatContent(body: ChatRequestBody, simSeed: number): ChatContent {
+/** A JSON Schema the prompt carries on a line "… JSON Schema: {…}" (how clients describe the shape without a format). */
+export function promptSchema(all: string): JsonSchema | undefined {
+  const m = /JSON Schema: (\{.*\})[ \t]*$/m.exec(all);
+  if (!m) return undefined;
+  try {
+    const v = JSON.parse(m[1]!) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as JsonSchema) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The reply text, by what the (emulated) server does with the response_format:
+ *   json_schema        honour: fill it | reject: HTTP 500 (llama-cpp-python) | ignore: as if unconstrained
+ *   json_object        honour: bare JSON (of its `schema` field when jsonObjectSchema is honour, else of a schema in the
+ *                      prompt, else {"text"}) | ignore: as if unconstrained
+ *   none               a schema in the prompt is followed, rendered bare, ```json fenced or inside chatty text;
+ *                      without one, a plain-text persona sentence
+ */
+export function chatContent(body: ChatRequestBody, simSeed: number, compat: CompatOptions = CompatOptions.parse({})): ChatContent {
   const { user, all } = promptText(body);
   const terms = salientTerms(user);
   const rf = body.response_format;
   const schemaName = rf?.json_schema?.name ?? '';
   // The seed must not depend on the user text: near-identical inputs have to reach the same choices.
   const seed = hash32(`${schemaName}|${body.seed ?? ''}`, simSeed);
-  let content: string;
-  let structured = false;
-  if (rf?.type === 'json_schema' && rf.json_schema?.schema) {
-    const root = rf.json_schema.schema;
-    content = JSON.stringify(fillSchema(root, { terms, seed, root }));
-    structured = true;
-  } else if (rf?.type === 'json_object') {
-    content = JSON.stringify(fillSchema({ type: 'object', properties: { text: { type: 'string' } } }, { terms, seed, root: {} }));
-    structured = true;
-  } else {
-    content = String(fillSchema({ type: 'string' }, { terms, seed, root: {} }, 'persona'));
-  }
-  return {
-    content,
-    promptTokens: estimateTokens(all) + 4 * (body.messages?.length ?? 0),
-    completionTokens: Math.max(1, estimateTokens(content)),
-    structured,
+  const fill = (root: JsonSchema) => JSON.stringify(fillSchema(root, { terms, seed, root }));
+  const promptTokens = estimateTokens(all) + 4 * (body.messages?.length ?? 0);
+  const done = (content: string, structured: boolean): ChatContent => ({ content, promptTokens, completionTokens: Math.max(1, estimateTokens(content)), structured });
+  const unconstrained = (): ChatContent => {
+    const inPrompt = promptSchema(all);
+    if (!inPrompt) return done(String(fillSchema({ type: 'string' }, { terms, seed, root: {} }, 'persona')), false);
+    const json = fill(inPrompt);
+    if (compat.unconstrained === 'fenced') return done('```json\n' + json + '\n```', false);
+    if (compat.unconstrained === 'chatty') return done(`Sure! Here is the JSON you asked for:\n${json}\nLet me know if you need anything else.`, false);
+    return done(json, true);
   };
+  if (rf?.type === 'json_schema') {
+    if (compat.jsonSchema === 'reject')
+      return { ...done('', false), rejected: "1 validation error for CreateChatCompletionRequest: response_format.type: Input should be 'text' or 'json_object'" };
+    if (compat.jsonSchema === 'honour' && rf.json_schema?.schema) return done(fill(rf.json_schema.schema), true);
+    return unconstrained();
+  }
+  if (rf?.type === 'json_object') {
+    if (compat.jsonObject === 'ignore') return unconstrained();
+    const own = (rf as { schema?: unknown }).schema;
+    if (compat.jsonObjectSchema === 'honour' && own && typeof own === 'object') return done(fill(own as JsonSchema), true);
+    return done(fill(promptSchema(all) ?? { type: 'object', properties: { text: { type: 'string' } } }), true);
+  }
+  return unconstrained();
 }
 
 /** A broken reply: cut-off JSON, or well-formed JSON that satisfies no useful schema. */

@@ -33,13 +33,44 @@ export const FaultOptions = z
   .refine((f) => f.rateLimited + f.serverError + f.timeout + f.malformed <= 1, 'fault rates add up to more than 1');
 export type FaultOptions = z.infer<typeof FaultOptions>;
 
+/**
+ * How the simulated server treats structured-output requests, to emulate servers other than OpenAI's:
+ * preset `openai` (the default: json_schema honoured) or `llama-cpp-python` (json_schema refused with HTTP 500,
+ * json_object + schema honoured as a grammar, unconstrained JSON wrapped in code fences), or each knob alone.
+ */
+export const CompatOptions = z
+  .object({
+    jsonSchema: z.enum(['honour', 'reject', 'ignore']).default('honour').describe('response_format json_schema: fill the schema, answer 500, or answer as if no format was sent'),
+    jsonObject: z.enum(['honour', 'ignore']).default('honour').describe('response_format json_object: bare JSON, or answer as if no format was sent'),
+    jsonObjectSchema: z.enum(['honour', 'ignore']).default('ignore').describe('response_format json_object with a `schema` field: fill that schema, or ignore the field'),
+    unconstrained: z
+      .enum(['bare', 'fenced', 'chatty'])
+      .default('bare')
+      .describe('A reply not constrained by a schema (json_object or no format) to a prompt that carries a schema: bare JSON, ```json fenced, or JSON inside chatty text'),
+  })
+  .prefault({});
+export type CompatOptions = z.infer<typeof CompatOptions>;
+
+export const COMPAT_PRESETS: Record<string, Partial<CompatOptions>> = {
+  openai: { jsonSchema: 'honour', jsonObject: 'honour', jsonObjectSchema: 'ignore', unconstrained: 'bare' },
+  'llama-cpp-python': { jsonSchema: 'reject', jsonObject: 'honour', jsonObjectSchema: 'honour', unconstrained: 'fenced' },
+  'plain-chat': { jsonSchema: 'ignore', jsonObject: 'ignore', jsonObjectSchema: 'ignore', unconstrained: 'chatty' },
+};
+
 export const SimOptions = z.object({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(LOCAL_DEFAULTS.simulatorPort).describe('0 = any free port'),
   seed: z.number().int().default(1),
   latency: LatencyOptions,
   tokensPerSecond: z.number().nonnegative().default(0).describe('Output token rate added to the latency; 0 = instant'),
+  slots: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('Requests served at once; the rest wait in arrival order, as on a one-slot CPU server (llama.cpp). 0 = unlimited'),
   faults: FaultOptions,
+  compat: CompatOptions,
   embeddingDims: z.number().int().positive().default(256),
   models: z.array(z.string()).default(['personahub-sim-1', 'personahub-sim-embed-1']),
   /** Arrival times, call keys and retry gaps kept for the statistics (oldest dropped first). */

@@ -178,15 +178,37 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
       if (reply.status === 200) stats.answered(reply.usage);
       send(res, reply.status, reply.body);
     };
-    if (delay <= 0) finish();
-    else setTimeout(finish, delay);
+    if (opts.slots === 0) {
+      if (delay <= 0) finish();
+      else setTimeout(finish, delay);
+      return;
+    }
+    // Limited slots: wait for one in arrival order, work `delay` (even if the client hangs up meanwhile, as a
+    // CPU server finishes the completion it started), then answer and hand the slot on.
+    slotQueue.push(() =>
+      setTimeout(() => {
+        finish();
+        busySlots--;
+        nextSlot();
+      }, Math.max(0, delay)),
+    );
+    nextSlot();
+  }
+  let busySlots = 0;
+  const slotQueue: Array<() => void> = [];
+  function nextSlot() {
+    while (busySlots < opts.slots && slotQueue.length > 0) {
+      busySlots++;
+      slotQueue.shift()!();
+    }
   }
 
   function chat(req: IncomingMessage, res: ServerResponse, raw: string, visit: Visit) {
     api(req, res, raw, visit, (outcome) => {
       const body = JSON.parse(raw) as ChatRequestBody;
       if (!Array.isArray(body.messages) || body.messages.length === 0) throw new Error('messages must be a non-empty array');
-      const c = chatContent(body, opts.seed);
+      const c = chatContent(body, opts.seed, opts.compat);
+      if (c.rejected !== undefined) return { status: 500, tokens: 0, usage: null, body: apiError(c.rejected, 'server_error') };
       let content = c.content;
       if (outcome.kind === 'malformed') {
         stats.fault(outcome.variant === 'json' ? 'malformed_json' : 'malformed_schema');

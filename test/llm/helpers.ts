@@ -11,7 +11,8 @@ export const PersonaReply = z.object({
 
 export function clientFor(sim: Simulator, endpoint: Partial<NonNullable<LlmConfigInput>['endpoint']> = {}, rest: Omit<NonNullable<LlmConfigInput>, 'endpoint'> = {}): { client: OpenAiLlmClient; metrics: Metrics } {
   const metrics = createMetrics(new Registry());
-  const client = createLlmClient({ endpoint: { baseUrl: sim.url, backoffBaseMs: 5, backoffMaxMs: 100, ...endpoint }, ...rest }, { metrics });
+  // Pinned to json_schema: these tests count requests and inject faults; negotiation (auto) has its own tests.
+  const client = createLlmClient({ endpoint: { baseUrl: sim.url, backoffBaseMs: 5, backoffMaxMs: 100, ...endpoint }, structuredOutput: 'json_schema', ...rest }, { metrics });
   return { client, metrics };
 }
 

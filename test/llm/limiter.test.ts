@@ -62,6 +62,27 @@ describe('EndpointLimiter', () => {
     }
   });
 
+  it('paces tokens like requests: a token limit spreads starts over the window instead of bursting', async () => {
+    // 1000 tokens per 500 ms and 100-token calls: one start per ~50 ms. A window-only limit would let 10 start at
+    // once and then idle for the rest of the window.
+    const windowMs = 500;
+    const l = new EndpointLimiter({ maxInFlight: 100, requestsPerWindow: 1e9, tokensPerWindow: 1000, windowMs, guardMs: 2 });
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const p = await l.acquire(100);
+        starts.push(performance.now());
+        p.release(100);
+      }),
+    );
+    starts.sort((a, b) => a - b);
+    const t0 = starts[0]!;
+    // The 100 ms catch-up tolerance admits at most 3 at once; after that, about one per 50 ms.
+    expect(starts.filter((t) => t - t0 < 100).length).toBeLessThanOrEqual(4);
+    expect(starts.at(-1)! - t0).toBeGreaterThanOrEqual(8 * 50 * 0.9);
+    expect(maxInWindow(starts, windowMs)).toBeLessThanOrEqual(10);
+  });
+
   it('lets a request larger than the whole token budget through alone', async () => {
     const l = new EndpointLimiter({ maxInFlight: 10, requestsPerWindow: 100, tokensPerWindow: 10, windowMs: 100 });
     const p = await l.acquire(1000);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { COMPAT_PRESETS } from '../../src/sim/options.js';
 import { startSimulator, type Simulator } from '../../src/sim/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/personahub.mjs', import.meta.url));
@@ -36,14 +37,41 @@ describe('personahub llm-check', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('SIMULATOR');
     expect(r.out).toMatch(/embeddings ok: .*256 dimensions/);
-    expect(sim.stats().requests).toMatchObject({ chat: 1, embeddings: 1 });
+    // One probe (json_schema is honoured at once) and the check itself.
+    expect(r.out).toContain('structured output: json_schema (negotiated: json_schema ok)');
+    expect(sim.stats().requests).toMatchObject({ chat: 2, embeddings: 1 });
+  });
+
+  it('prints what auto found on a server that behaves like llama-cpp-python', async () => {
+    sim = await startSimulator({ port: 0, compat: COMPAT_PRESETS['llama-cpp-python'] });
+    const r = await run(['llm-check'], { PERSONAHUB_LLM_BASE_URL: sim.url });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('structured output: json_object_schema (negotiated: json_schema rejected, json_object_schema ok)');
+    expect(r.out).toMatch(/json_schema: rejected: .*500/);
+    expect(sim.stats().requests.chat).toBe(3);
+  });
+
+  it('a configured mode is used without a probe', async () => {
+    sim = await startSimulator({ port: 0, compat: COMPAT_PRESETS['plain-chat'] });
+    const r = await run(['llm-check'], { PERSONAHUB_LLM_BASE_URL: sim.url, PERSONAHUB_LLM_STRUCTURED_OUTPUT: 'prompt' });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('structured output: prompt (configured)');
+    expect(sim.stats().requests.chat).toBe(1);
   });
 
   it('fails with the classified error and a single attempt', async () => {
     sim = await startSimulator({ port: 0, faults: { serverError: 1 } });
-    const r = await run(['llm-check'], { PERSONAHUB_LLM_BASE_URL: sim.url });
+    const r = await run(['llm-check'], { PERSONAHUB_LLM_BASE_URL: sim.url, PERSONAHUB_LLM_STRUCTURED_OUTPUT: 'json_schema' });
     expect(r.code).toBe(1);
     expect(r.err).toContain('llm_server_error');
     expect(sim.stats().requests.chat).toBe(1);
+  });
+
+  it('auto against a failing endpoint fails with the server error (not "prompt"), after one request per format', async () => {
+    sim = await startSimulator({ port: 0, faults: { serverError: 1 } });
+    const r = await run(['llm-check'], { PERSONAHUB_LLM_BASE_URL: sim.url });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('llm_server_error');
+    expect(sim.stats().requests.chat).toBe(3);
   });
 });

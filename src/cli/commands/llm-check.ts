@@ -4,8 +4,9 @@ import { loadConfig } from '../../config/load.js';
 import { createLlmClient } from '../../llm/client.js';
 
 /**
- * `personahub llm-check`: one structured call (and optionally one embedding) against the configured endpoint, to
- * verify the URL, key, model and strict structured-output support before a run. Prints what came back and exits
+ * `personahub llm-check`: negotiate the structured-output mode (`llm.structuredOutput`, probed when auto), then one
+ * structured call (and optionally one embedding) against the configured endpoint, to verify the URL, key, model and
+ * structured output before a run. Prints what came back and exits
  * non-zero with the classified error (kind and code) when it fails.
  */
 const CheckReply = z.object({
@@ -27,6 +28,9 @@ export function register(program: Command): void {
       const client = createLlmClient({ ...config.llm, endpoint: { ...config.llm.endpoint, maxAttempts: 1 } });
       const say = (line: string) => process.stdout.write(`${line}\n`);
       say(`endpoint ${config.llm.endpoint.baseUrl}, model ${config.llm.model}`);
+      const neg = await client.structuredMode(config.llm.model);
+      say(`structured output: ${neg.mode} (${neg.configured ? 'configured' : `negotiated: ${neg.steps.map((st) => `${st.mode} ${st.outcome}`).join(', ')}`})`);
+      for (const st of neg.steps) if (st.outcome !== 'ok') say(`  ${st.mode}: ${st.outcome}: ${st.detail.replace(/\s+/g, ' ')}`);
       const t0 = performance.now();
       const r = await client.complete({
         stage: 'llm-check',

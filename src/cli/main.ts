@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isPersonahubError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
+import { packagePath } from '../util/package-root.js';
 
 /**
  * `personahub` CLI. Each subcommand lives in src/cli/commands/<name>.ts and exports `register(program)`;
@@ -12,7 +13,8 @@ import { COMMANDS } from './commands/index.js';
  * results on stdout, progress and diagnostics on stderr; `--json` where a machine reads the result.
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// packagePath: the same file from the sources (tsx) and from the built dist/ of an installed package.
+const VERSION = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('personahub')
     .description('Streaming Persona Hub: personas from web text, synthetic data from personas, on Kafka')

@@ -32,7 +32,10 @@ export interface IntakeDeps {
  * Transaction markers: the consumer's position moves past markers and aborted records it never delivers. When a
  * partition has no record in flight the tracker's fetch position is moved up to the consumer's, so the committed
  * offset passes them too (otherwise a drained exactly-once consumer shows a lag of one marker per upstream
- * transaction).
+ * transaction). Hazard: that position must describe what this state received. After a reset it can still be the
+ * old fetch's (records dropped while initialising, to be fetched again after the seek); moving the tracker there
+ * would treat them as done and commit past them. So it is used only once the state has received a record
+ * (PartitionState.positionTrusted).
  */
 export class Intake {
   private running = false;
@@ -83,7 +86,7 @@ export class Intake {
       }
       if (records.length > 0) this.d.onHandedOff();
       for (const state of this.d.partitions.active()) {
-        if (state.tracker!.incomplete > 0) continue;
+        if (state.tracker!.incomplete > 0 || !state.positionTrusted) continue;
         const position = this.d.consumer.position(state.partition);
         if (position !== undefined) state.tracker!.skipTo(position);
       }
@@ -92,6 +95,7 @@ export class Intake {
 
   private begin(state: PartitionState, r: InputRecord): void {
     if (!state.tracker!.begin(r.offset)) return;
+    state.positionTrusted = true;
     state.lastRecordAt = Date.now();
     this.d.handOff(state, r);
   }

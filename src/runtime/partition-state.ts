@@ -21,6 +21,12 @@ export class PartitionState {
    * same stable committed offset the tracker starts at, so nothing is re-fetched and nothing may be dropped.
    */
   early: Array<import('./ports.js').InputRecord> = [];
+  /**
+   * Whether the consumer's position may be used to move past transaction markers (Intake). After a reset the
+   * position can still describe the fetch from before the seek (records delivered and dropped while the partition
+   * was initialising): it is trusted again only once a record at or past the committed offset has been received.
+   */
+  positionTrusted: boolean;
   /** When the partition last received a record (or became active): the runner's stall watchdog reads it. */
   lastRecordAt = Date.now();
   /** How often the stall watchdog had to re-seek it. */
@@ -32,6 +38,7 @@ export class PartitionState {
     /** 'assigned': starts where librdkafka starts it; 'reset': restarted from its committed offset by a seek. */
     readonly origin: 'assigned' | 'reset' = 'assigned',
   ) {
+    this.positionTrusted = origin === 'assigned';
     // Every in-flight record of the partition listens on this one signal (directly or through a dependent one).
     setMaxListeners(0, this.abort.signal);
   }

@@ -41,6 +41,9 @@ export class FakeConsumer implements ConsumerPort {
   failCommitted = 0;
   /** Deliver records of paused partitions anyway (a fetch that raced the pause). */
   ignorePause = false;
+  /** Like librdkafka's app position: after a seek it keeps the old value until a record is delivered. */
+  stalePositionAfterSeek = false;
+  private readonly reported = new Map<number, number>();
 
   constructor(private readonly broker: FakeBroker) {}
 
@@ -72,6 +75,7 @@ export class FakeConsumer implements ConsumerPort {
       let pos = this.positions.get(p) ?? 0;
       while (pos < log.length && out.length < max) out.push(log[pos++]!);
       this.positions.set(p, pos);
+      if (out.some((r) => r.partition === p) || !this.stalePositionAfterSeek) this.reported.set(p, pos);
     }
     return out;
   }
@@ -104,7 +108,7 @@ export class FakeConsumer implements ConsumerPort {
   }
 
   position(partition: number): number | undefined {
-    return this.positions.get(partition);
+    return this.stalePositionAfterSeek ? this.reported.get(partition) : this.positions.get(partition);
   }
 
   async commitOffsets(offsets: Array<{ partition: number; offset: number }>): Promise<void> {

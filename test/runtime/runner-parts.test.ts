@@ -257,4 +257,24 @@ describe('stage runner on the fake port', () => {
     await r.stop();
     expect(broker.visible().map((m) => Number(m.key))).toEqual(Array.from({ length: 30 }, (_, n) => n).sort((a, b) => a - b));
   });
+
+  it('after a failed round, a stale consumer position never moves the restarted partition past records it must redo', async () => {
+    const broker = new FakeBroker();
+    broker.append(0, Array.from({ length: 60 }, (_, n) => ({ n })));
+    const consumer = new FakeConsumer(broker);
+    consumer.stalePositionAfterSeek = true;
+    const producer = new FakeProducer(broker);
+    let rounds = 0;
+    const send = producer.sendOffsets.bind(producer);
+    producer.sendOffsets = async (o) => {
+      if (++rounds === 2) throw retriable('kafka_txn_abort', 'abortable error');
+      return send(o);
+    };
+    const r = runner(broker, consumer, [producer], stage((n) => (n % 5) * 3));
+    await r.start();
+    consumer.assign([0]);
+    await until(() => broker.committed.get(0) === 60, 10_000);
+    await r.stop();
+    expect(broker.visible().map((m) => Number(m.key)).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, n) => n));
+  });
 });

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaConsumer, LibrdKafkaError, Message } from '@confluentinc/kafka-javascript';
+import { toConsumedRecord, type ConsumedRecord } from './message.js';
 import { rdkafka, type KafkaClient, type RdConsumer } from './client.js';
 import { classifyKafkaError } from './errors.js';
 
 const OP_TIMEOUT_MS = 30_000;
 
 /** One record read by readToEnd. */
-export interface EndRecord {
-  partition: number;
-  offset: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: number;
-  headers: Record<string, string>;
-}
+export type EndRecord = ConsumedRecord;
 
 export interface ReadToEndOptions {
   client: KafkaClient;
@@ -92,7 +86,7 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
       for (const m of batch) {
         if (o.limit !== undefined && count >= o.limit) break;
         count++;
-        await o.onRecord(toRecord(m));
+        await o.onRecord(toConsumedRecord(m));
       }
       for (const p of [...pending]) {
         const pos = positionOf(consumer, o.topic, p);
@@ -120,19 +114,6 @@ async function partitionsOf(consumer: KafkaConsumer, topic: string): Promise<num
 function positionOf(consumer: KafkaConsumer, topic: string, partition: number): number | undefined {
   const [p] = consumer.position([{ topic, partition }]);
   return p && p.offset >= 0 ? p.offset : undefined;
-}
-
-function toRecord(m: Message): EndRecord {
-  const headers: Record<string, string> = {};
-  for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-  return {
-    partition: m.partition,
-    offset: m.offset,
-    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
-    value: m.value ?? null,
-    timestamp: m.timestamp ?? 0,
-    headers,
-  };
 }
 
 function promisify<T>(fn: (cb: (err: LibrdKafkaError | null | undefined, v?: T) => void) => void, what: string): Promise<T> {

@@ -1,3 +1,5 @@
+import type { ConsumedRecord } from '../kafka/message.js';
+
 /**
  * The thin client port between the runtime's parts and Kafka. The partition manager, committer and intake are
  * written against these interfaces only, so they are unit-tested without a broker (test/runtime/fakes.ts);
@@ -5,14 +7,7 @@
  */
 
 /** One consumed record, offsets as numbers (exact up to 2^53). */
-export interface InputRecord {
-  partition: number;
-  offset: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: number;
-  headers: Record<string, string>;
-}
+export type InputRecord = ConsumedRecord;
 
 /** A message ready for the producer: physical topic, encoded value. */
 export interface PreparedMessage {

@@ -1,7 +1,8 @@
-import type { KafkaConsumer, LibrdKafkaError, Message, Producer } from '@confluentinc/kafka-javascript';
+import type { KafkaConsumer, LibrdKafkaError, Producer } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { rdkafka, type KafkaClient, type RdConsumer, type RdProperties } from '../kafka/client.js';
 import { classifyKafkaError } from '../kafka/errors.js';
+import { toConsumedRecord } from '../kafka/message.js';
 import { fatal } from '../errors.js';
 import { backoffDelayMs, sleep } from './backoff.js';
 import type { ConsumerPort, InputRecord, PreparedMessage, ProducerPort, RebalanceListener } from './ports.js';
@@ -148,7 +149,7 @@ export class RdKafkaConsumerPort implements ConsumerPort {
           if (e.kind !== 'fatal') return resolve([]);
           return reject(e);
         }
-        resolve(messages.filter((m) => m.topic === this.o.topic).map(toInputRecord));
+        resolve(messages.filter((m) => m.topic === this.o.topic).map((m) => ({ ...toConsumedRecord(m), timestamp: m.timestamp ?? Date.now() })));
       });
     });
   }
@@ -228,19 +229,6 @@ async function untilConnected(what: string, logger: Logger, connect: () => Promi
       await sleep(backoffDelayMs(attempt, { initialDelayMs: 500, maxDelayMs: 10_000 }));
     }
   }
-}
-
-function toInputRecord(m: Message): InputRecord {
-  const headers: Record<string, string> = {};
-  for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-  return {
-    partition: m.partition,
-    offset: m.offset,
-    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
-    value: m.value ?? null,
-    timestamp: m.timestamp ?? Date.now(),
-    headers,
-  };
 }
 
 export interface ProducerPortOptions {

@@ -22,9 +22,10 @@ export class PartitionState {
    */
   early: Array<import('./ports.js').InputRecord> = [];
   /**
-   * Whether the consumer's position may be used to move past transaction markers (Intake). After a reset the
-   * position can still describe the fetch from before the seek (records delivered and dropped while the partition
-   * was initialising): it is trusted again only once a record at or past the committed offset has been received.
+   * Whether the consumer's position may be used to move past transaction markers (Intake): only once this state has
+   * received a record. Before that the position can describe an earlier fetch — from before a reset's seek, or
+   * from an earlier assignment of the same partition to this consumer (librdkafka keeps it across unassign) — and
+   * moving the tracker there would skip records never processed (measured: a whole partition skipped in a chaos run).
    */
   positionTrusted: boolean;
   /** When the partition last received a record (or became active): the runner's stall watchdog reads it. */
@@ -38,7 +39,7 @@ export class PartitionState {
     /** 'assigned': starts where librdkafka starts it; 'reset': restarted from its committed offset by a seek. */
     readonly origin: 'assigned' | 'reset' = 'assigned',
   ) {
-    this.positionTrusted = origin === 'assigned';
+    this.positionTrusted = false;
     // Every in-flight record of the partition listens on this one signal (directly or through a dependent one).
     setMaxListeners(0, this.abort.signal);
   }

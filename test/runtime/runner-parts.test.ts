@@ -278,4 +278,23 @@ describe('stage runner on the fake port', () => {
     await r.stop();
     expect(broker.visible().map((m) => Number(m.key)).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, n) => n));
   });
+
+  it('a re-assigned partition is not moved to the position librdkafka kept from its earlier assignment', async () => {
+    const broker = new FakeBroker();
+    broker.append(0, Array.from({ length: 40 }, (_, n) => ({ n })));
+    const consumer = new FakeConsumer(broker);
+    consumer.stalePositionAfterSeek = true; // the reported position outlives the assignment, like librdkafka's
+    const producer = new FakeProducer(broker);
+    // Records 10 and up are slow: when the partition is taken away, they are in flight and get redone.
+    const r = runner(broker, consumer, [producer], stage((n) => (n >= 10 ? 300 : 0)));
+    await r.start();
+    consumer.assign([0]);
+    await until(() => (broker.committed.get(0) ?? 0) >= 10);
+    await consumer.revoke([0]);
+    expect(consumer.position(0)).toBeGreaterThan(broker.committed.get(0)!); // stale: past the committed offset
+    consumer.assign([0]);
+    await until(() => broker.committed.get(0) === 40, 20_000);
+    await r.stop();
+    expect(broker.visible().map((m) => Number(m.key)).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+  });
 });

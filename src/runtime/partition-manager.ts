@@ -62,13 +62,13 @@ export class PartitionManager implements RebalanceListener {
     return this.states.size;
   }
 
-  assigned(partitions: number[]): void {
+  assigned(partitions: number[], startOffsets?: ReadonlyMap<number, number>): void {
     this.d.onRebalance();
     for (const p of partitions) {
       this.states.get(p)?.close();
       const state = new PartitionState(p, ++this.epoch);
       this.states.set(p, state);
-      void this.initialise(state, undefined);
+      void this.initialise(state, startOffsets?.get(p));
     }
     this.d.logger.info({ added: partitions, assignment: [...this.states.keys()] }, 'partitions assigned');
     this.d.onChange();
@@ -136,9 +136,9 @@ export class PartitionManager implements RebalanceListener {
         if (state.closed) return;
         await this.d.store?.restore(p, state.abort.signal);
         if (state.closed) return;
-        // A reset partition has fetched past its committed offset: send it back. A newly assigned one starts at the
-        // committed offset by itself (the same stable read as ours), so it is not sought: a seek before its first
-        // fetch can fail, and records it fetched meanwhile are kept in `early`.
+        // A reset partition has fetched past its committed offset: send it back. A newly assigned one was assigned
+        // with this very offset as its start (the consumer port), so it is not sought: a seek before its first fetch
+        // can fail, and records it fetched meanwhile are kept in `early`.
         if (state.origin === 'reset') await this.d.consumer.seek(p, committed);
         if (state.closed) return;
         state.tracker = new PartitionTracker<RecordResult>(state.epoch, committed);

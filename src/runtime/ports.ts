@@ -22,8 +22,11 @@ export interface PreparedMessage {
 
 /** Called by the consumer port from the group protocol (cooperative: only the partitions that change). */
 export interface RebalanceListener {
-  /** These partitions were added to the assignment, paused: the listener resumes each once it is initialised. */
-  assigned(partitions: number[]): void;
+  /**
+   * These partitions were added to the assignment, paused: the listener resumes each once it is initialised.
+   * `startOffsets`: where the port told the client to start each (its stable committed offset), when it did.
+   */
+  assigned(partitions: number[], startOffsets?: ReadonlyMap<number, number>): void;
   /**
    * These partitions are being taken away. The port gives them up (incremental unassign) only once the returned
    * promise settles: the runtime first makes sure no transaction of its own still carries their outputs without

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
  */
 export function exitAfterStop(logger: Logger, graceMs = 10_000): void {
   setTimeout(() => {
-    logger.warn({ graceMs }, 'handles still open after the stages stopped; exiting');
+    logger.warn({ graceMs, open: process.getActiveResourcesInfo() }, 'handles still open after the stages stopped; exiting');
     process.exit(process.exitCode ?? 1);
   }, graceMs).unref();
 }

@@ -441,8 +441,12 @@ export class StageRunner {
     for (const s of this.partitions.all()) s.abort.abort();
     await this.commitLoop?.catch(() => undefined);
     if (!this.fatalError) {
-      // The final round must not wait forever on a broker that is gone: bounded by the shutdown timeout.
-      await Promise.race([this.commitRound().catch(() => undefined), sleep(this.cfg.shutdownTimeoutMs)]);
+      // The final round must not wait forever on a broker that is gone: bounded by the shutdown timeout. Hazard:
+      // the bound's timer must be cleared when the round wins, or it holds the event loop open for the whole
+      // timeout after everything stopped (measured: every `run` process then outlived its exit watchdog).
+      const bound = new AbortController();
+      await Promise.race([this.commitRound().catch(() => undefined), sleep(this.cfg.shutdownTimeoutMs, bound.signal)]);
+      bound.abort();
     }
     this.stopSignal.abort();
     await this.lagLoop?.catch(() => undefined);

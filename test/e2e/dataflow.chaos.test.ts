@@ -348,6 +348,10 @@ describe.skipIf(!enabled)('dataflow chaos: SIGKILLs, a broker outage and an empt
       }),
     );
 
+    procs.forEach((p, i) => {
+      if (codes[i] !== 0) say(`process ${p.index} (${p.stages.join(',')}) ended ${String(codes[i])} on SIGTERM: ${p.stderr.split('\n').slice(-12).join(' | ')}`);
+    });
+
     expect(pages.length).toBeGreaterThan(500);
     expect(unique.length).toBeGreaterThan(20);
     expect(unexplained, 'dedup drops with no kept persona within the ghost bound (a lost persona)').toBe(0);

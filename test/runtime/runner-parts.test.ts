@@ -297,4 +297,18 @@ describe('stage runner on the fake port', () => {
     await r.stop();
     expect(broker.visible().map((m) => Number(m.key)).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n));
   });
+
+  it('stop() leaves no timer behind: a stopped process ends at once (a leftover shutdown-bound timer once held every `run` process open past its exit watchdog)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const broker = new FakeBroker();
+    broker.append(0, Array.from({ length: 10 }, (_, n) => ({ n })));
+    const consumer = new FakeConsumer(broker);
+    const r = runner(broker, consumer, [new FakeProducer(broker)], stage(() => 0));
+    await r.start();
+    consumer.assign([0]);
+    await until(() => broker.committed.get(0) === 10);
+    await r.stop();
+    expect(timers()).toBe(before);
+  });
 });

@@ -10,7 +10,7 @@ import { createLlmClient } from '../src/llm/client.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics/catalogue.js';
 import type { Stage, StageContext, StageOutput, StageResult } from '../src/runtime/stage.js';
-import { createExtractStage } from '../src/stages/extract/process.js';
+import { createExtractStage, extractStageConfig } from '../src/stages/extract/process.js';
 import { createSynthesizeStage } from '../src/stages/synthesize/process.js';
 
 /**
@@ -57,8 +57,8 @@ async function main() {
   config.stages.extract.maxPersonas = Number(process.env.PERSONAHUB_QUALITY_MAX_PERSONAS ?? 4);
   const client = createLlmClient(config.llm, { metrics: createMetrics(new Registry()) });
   const deps = { llm: client, logger: createLogger('quality', 'warn') };
-  const extract = createExtractStage(config, deps);
-  const synth = Object.fromEntries(SCENARIOS.map((s) => [s, createSynthesizeStage(s, config, deps)])) as Record<string, Stage<Persona>>;
+  const extract = createExtractStage(extractStageConfig(config), deps);
+  const synth = Object.fromEntries(SCENARIOS.map((s) => [s, createSynthesizeStage(s, config.stages.synthesize.scenarios[s], deps)])) as Record<string, Stage<Persona>>;
   const docs = readFileSync(SAMPLE_DOCUMENTS, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')

@@ -145,7 +145,7 @@ async function measureLlm(): Promise<Measured> {
       await produce(kafka, `${prefix}personas.unique`, values.map((value, n) => ({ key: personas[n]!.id, value })));
       const deps = testDeps(config, { topicPrefix: prefix, codec });
       const llm = createLlmClient(config.llm, { metrics: deps.metrics, logger: deps.logger });
-      const inner = createSynthesizeStage('math', config, { llm, logger: deps.logger });
+      const inner = createSynthesizeStage('math', config.stages.synthesize.scenarios.math, { llm, logger: deps.logger });
       return timed(LLM, async (mark) => {
         const stage: Stage<Persona> = { ...inner, process: (rec, ctx) => (mark(), inner.process(rec, ctx)) };
         const handle = await startStage(stage, deps);

@@ -6,9 +6,15 @@ import type { Codec } from './codec.js';
 import type { RuntimeConfig } from './config.js';
 import type { Stage } from './stage.js';
 
+export type RuntimeSections = Pick<Config, 'runtime' | 'kafka' | 'http'>;
+
 /** Everything `startStage` needs, injected. */
 export interface RuntimeDeps {
-  config: Config;
+  /**
+   * The runtime's own config sections only: its settings, the Kafka connection (when `kafka` is not given) and
+   * the process' HTTP server. Stages get theirs from their factories; the runtime never reads a stage's section.
+   */
+  config: RuntimeSections;
   metrics: Metrics;
   logger: Logger;
   /** Decodes the input topic and encodes output topics (registry codec in production, JSON codec in tests). */

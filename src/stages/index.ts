@@ -4,7 +4,7 @@ import { createLlmClient } from '../llm/index.js';
 import type { LlmClient } from '../llm/types.js';
 import { registerStageFactory, stageFactoryNames } from '../runtime/registry.js';
 import type { StageFactoryContext } from '../runtime/types.js';
-import { EXTRACT_STAGE, createExtractStage } from './extract/process.js';
+import { EXTRACT_STAGE, createExtractStage, extractStageConfig } from './extract/process.js';
 import { EXPAND_STAGE, createExpandStage } from './expand/process.js';
 import { createSynthesizeStage, synthStageName } from './synthesize/process.js';
 import '../dedup/stream/register.js';
@@ -34,10 +34,11 @@ export function registerDataflowStages(): void {
   if (registered) return;
   registered = true;
   const deps = (ctx: StageFactoryContext) => ({ llm: processLlm(ctx), logger: ctx.logger });
-  registerStageFactory(EXTRACT_STAGE, (ctx) => createExtractStage(ctx.config, deps(ctx)));
-  registerStageFactory(EXPAND_STAGE, (ctx) => createExpandStage(ctx.config, deps(ctx)));
+  // Each stage receives its own config section only (the factories are where sections are selected).
+  registerStageFactory(EXTRACT_STAGE, (ctx) => createExtractStage(extractStageConfig(ctx.config), deps(ctx)));
+  registerStageFactory(EXPAND_STAGE, (ctx) => createExpandStage(ctx.config.stages.expand, deps(ctx)));
   for (const s of SCENARIOS) {
-    registerStageFactory(synthStageName(s), (ctx) => createSynthesizeStage(s, ctx.config, deps(ctx)));
+    registerStageFactory(synthStageName(s), (ctx) => createSynthesizeStage(s, ctx.config.stages.synthesize.scenarios[s], deps(ctx)));
   }
 }
 registerDataflowStages();

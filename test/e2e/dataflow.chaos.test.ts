@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,12 @@ const REGISTRY_OUTAGE_MS = 60_000;
 const BIN = fileURLToPath(new URL('../../bin/personahub.mjs', import.meta.url));
 const logger = createLogger('dataflow-chaos', process.env.PERSONAHUB_LOG_LEVEL ?? 'warn');
 const prefix = `chaos-df-${randomUUID().slice(0, 8)}.`;
-const say = (s: string) => process.stdout.write(`[chaos] ${s}\n`);
+/** Every stage process' stderr (info level), appended across restarts, and the test's own events: kept for a failed run. */
+const LOG_DIR = mkdtempSync(join(tmpdir(), 'personahub-chaos-logs-'));
+const say = (s: string) => {
+  process.stdout.write(`[chaos] ${s}\n`);
+  appendFileSync(join(LOG_DIR, 'events.log'), `${new Date().toISOString()} ${s}\n`);
+};
 
 /** Stage processes: which stages each runs (`run dedup` / `run pagefilter` also run their `-bands` half). */
 const GROUPS: string[][] = [
@@ -74,6 +79,8 @@ let client: KafkaClient;
 let admin: Admin;
 const procs: Supervised[] = [];
 let supervising = true;
+/** Cleared when the test passed: the logs of a failed run stay in LOG_DIR. */
+let keepLogs = true;
 
 function spawnStage(s: Pick<Supervised, 'index' | 'stages' | 'port'>): Supervised {
   const proc = spawn(process.execPath, [BIN, 'run', ...s.stages, '--prefix', prefix, '-c', configFile], {
@@ -81,7 +88,7 @@ function spawnStage(s: Pick<Supervised, 'index' | 'stages' | 'port'>): Supervise
     env: {
       ...process.env,
       PERSONAHUB_HTTP_PORT: String(s.port),
-      PERSONAHUB_LOG_LEVEL: 'warn',
+      PERSONAHUB_LOG_LEVEL: 'info',
       PERSONAHUB_CONFIG: configFile,
       PERSONAHUB_KAFKA_BROKERS: stack.brokers,
       PERSONAHUB_REGISTRY_URL: stack.registryUrl,
@@ -90,7 +97,10 @@ function spawnStage(s: Pick<Supervised, 'index' | 'stages' | 'port'>): Supervise
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const sup: Supervised = { ...s, proc, exited: new Promise((r) => proc.on('exit', (code) => r(code))), unexpectedExits: 0, stderr: '' };
-  proc.stderr!.on('data', (c: Buffer) => (sup.stderr = (sup.stderr + c.toString()).slice(-20_000)));
+  proc.stderr!.on('data', (c: Buffer) => {
+    sup.stderr = (sup.stderr + c.toString()).slice(-20_000);
+    appendFileSync(join(LOG_DIR, `proc-${s.index}.log`), c);
+  });
   return sup;
 }
 
@@ -152,7 +162,11 @@ async function drained(): Promise<boolean> {
 
 async function readValues(topic: string): Promise<Array<Record<string, unknown>>> {
   const out: Array<Record<string, unknown>> = [];
-  await readToEnd({ client, topic: prefix + topic, onRecord: async (r) => void out.push((await jsonCodec.decode(topic, r.value!)) as Record<string, unknown>) });
+  await readToEnd({
+    client,
+    topic: prefix + topic,
+    onRecord: async (r) => void out.push({ ...((await jsonCodec.decode(topic, r.value!)) as Record<string, unknown>), _at: `${r.partition}:${r.offset}@${new Date(Number(r.timestamp)).toISOString()}` }),
+  });
   return out;
 }
 
@@ -194,6 +208,8 @@ describe.skipIf(!enabled)('dataflow chaos: SIGKILLs, a broker outage and an empt
     await admin?.disconnect().catch(() => undefined);
     await sim?.close();
     stack?.down();
+    if (keepLogs) process.stdout.write(`[chaos] logs kept in ${LOG_DIR}\n`);
+    else rmSync(LOG_DIR, { recursive: true, force: true });
   }, 300_000);
 
   it('lost=0 duplicates=0 on personas.unique and every synth topic; no dead letter; no zombie', async () => {
@@ -276,6 +292,10 @@ describe.skipIf(!enabled)('dataflow chaos: SIGKILLs, a broker outage and an empt
     const unique = await readValues(DATAFLOW_TOPICS.unique);
     const uniqueIds = unique.map((p) => String(p.id));
     const uniqueSet = new Set(uniqueIds);
+    // Diagnostics for a failed run: where each duplicated persona sits on personas.unique (partition:offset@time).
+    const dupIds = [...new Set(uniqueIds.filter((id, i) => uniqueIds.indexOf(id) !== i))];
+    for (const id of dupIds.slice(0, 10)) say(`duplicate ${id}: ${unique.filter((p) => String(p.id) === id).map((p) => String(p._at)).join(' ')}`);
+    if (dupIds.length > 0) say(`logs of every stage process: ${LOG_DIR}`);
     const report: Record<string, { records: number; lost: number; duplicates: number }> = {
       'personas.unique': { records: unique.length, lost: 0, duplicates: uniqueIds.length - uniqueSet.size },
     };
@@ -360,5 +380,6 @@ describe.skipIf(!enabled)('dataflow chaos: SIGKILLs, a broker outage and an empt
     expect(unexpected).toBe(0);
     expect(alive).toBe(procs.length);
     expect(codes).toEqual(procs.map(() => 0));
+    keepLogs = false;
   }, 1_800_000);
 });

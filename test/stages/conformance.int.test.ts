@@ -12,7 +12,7 @@ import type { LlmClient } from '../../src/llm/types.js';
 import { createLogger } from '../../src/logger.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { createExpandStage } from '../../src/stages/expand/process.js';
-import { createExtractStage } from '../../src/stages/extract/process.js';
+import { createExtractStage, extractStageConfig } from '../../src/stages/extract/process.js';
 import { createSynthesizeStage } from '../../src/stages/synthesize/process.js';
 
 /**
@@ -57,14 +57,14 @@ const persona = (text: string, hop: number): Persona => ({
 });
 const personas = [persona('A harbour pilot who guides container ships through a silting estuary', 0), persona('A tide-gauge technician maintaining coastal sensors', 1)];
 
-describeStageConformance<WebDocument>('extract', () => createExtractStage(config, { llm, logger }), {
+describeStageConformance<WebDocument>('extract', () => createExtractStage(extractStageConfig(config), { llm, logger }), {
   valid: docs,
   keyOf: (d) => d.id,
   config,
   check: (out) => expect(out['personas.candidates']!.length).toBeGreaterThanOrEqual(2 * docs.length),
 });
 
-describeStageConformance<Persona>('expand', () => createExpandStage(config, { llm, logger }), {
+describeStageConformance<Persona>('expand', () => createExpandStage(config.stages.expand, { llm, logger }), {
   valid: personas,
   keyOf: (p) => p.id,
   config,
@@ -74,7 +74,7 @@ describeStageConformance<Persona>('expand', () => createExpandStage(config, { ll
 });
 
 for (const scenario of SCENARIOS) {
-  describeStageConformance<Persona>(`synthesize-${scenario}`, () => createSynthesizeStage(scenario, config, { llm, logger }), {
+  describeStageConformance<Persona>(`synthesize-${scenario}`, () => createSynthesizeStage(scenario, config.stages.synthesize.scenarios[scenario], { llm, logger }), {
     valid: personas,
     keyOf: (p) => p.id,
     config,

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { jsonCodec } from '../../src/runtime/json-codec.js';
 import { FILTER_REASONS, filtered, type Stage } from '../../src/runtime/stage.js';
 import { processRecord, type RawRecord } from '../../src/runtime/record-processor.js';
-import { createExtractStage } from '../../src/stages/extract/process.js';
+import { createExtractStage, extractStageConfig } from '../../src/stages/extract/process.js';
 import { fakeLlm, silentLogger } from './fake-llm.js';
 
 /**
@@ -37,7 +37,7 @@ const reasons = async (d: ReturnType<typeof deps>) =>
 describe('filter reasons', () => {
   it('a too-short document is counted as too_short, with no LLM call', async () => {
     const llm = fakeLlm(() => ({ personas: [] }));
-    const d = deps(createExtractStage(loadConfig(), { llm: llm.client, logger: silentLogger }));
+    const d = deps(createExtractStage(extractStageConfig(loadConfig()), { llm: llm.client, logger: silentLogger }));
     const doc = { id: 'd', url: 'https://example.org/', text: 'too short to use', fetchedAt: '2026-01-01T00:00:00Z', source: 's' };
     const r = await processRecord(d, raw(doc), new AbortController().signal);
     expect(r).toMatchObject({ outcome: 'filtered', filterReason: 'too_short', messages: [] });

@@ -4,7 +4,7 @@ import { Config } from '../../src/config/schema.js';
 import { SCENARIOS } from '../../src/contracts/scenarios.js';
 import type { LlmClient } from '../../src/llm/types.js';
 import { createExpandStage } from '../../src/stages/expand/process.js';
-import { createExtractStage } from '../../src/stages/extract/process.js';
+import { createExtractStage, extractStageConfig } from '../../src/stages/extract/process.js';
 import { createSynthesizeStages } from '../../src/stages/synthesize/process.js';
 import { DATAFLOW_TOPICS } from '../../src/stages/topics.js';
 import { silentLogger } from './fake-llm.js';
@@ -13,7 +13,7 @@ import { silentLogger } from './fake-llm.js';
 describe('dataflow stages and topics/', () => {
   const config = Config.parse({});
   const deps = { llm: {} as LlmClient, logger: silentLogger };
-  const stages = [createExtractStage(config, deps), createExpandStage(config, deps), ...createSynthesizeStages(config, deps)];
+  const stages = [createExtractStage(extractStageConfig(config), deps), createExpandStage(config.stages.expand, deps), ...createSynthesizeStages(config.stages.synthesize, deps)];
   const declared = new Set(ALL_TOPIC_DEFS.map((t) => t.name));
 
   it('every topic a stage reads or writes is declared, with a value contract', () => {

@@ -1,5 +1,5 @@
 import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
-import type { Config } from '../../config/schema.js';
+import type { ExpandConfig } from './spec.js';
 import { Persona } from '../../contracts/persona.js';
 import { normalize, personaId } from '../../dedup/index.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
@@ -14,8 +14,7 @@ export const EXPAND_STAGE = 'expand';
  * so a persona that was seen before never fans out again. Personas at maxHops or with no budget are filtered.
  * A persona without a budget field (written by an older extract) gets the whole per-document budget.
  */
-export function createExpandStage(config: Config, deps: StageDeps): Stage<Persona> {
-  const cfg = config.stages.expand;
+export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Persona> {
   const out = DATAFLOW_TOPICS.candidates;
   return {
     name: EXPAND_STAGE,

@@ -28,9 +28,18 @@ export function truncateText(text: string, cfg: Pick<ExtractConfig, 'maxInputCha
  * persona becomes a hop-0 candidate on personas.candidates, keyed by its id. Too-short documents are filtered
  * (no LLM call). The per-document expansion budget is split among the hop-0 personas here (see expand/budget.ts).
  */
-export function createExtractStage(config: Config, deps: StageDeps): Stage<WebDocument> {
-  const cfg = config.stages.extract;
-  const maxPerDoc = config.stages.expand.maxPersonasPerDocument;
+/**
+ * Extract's config: its own section, plus the per-document expansion budget it splits among hop-0 personas (a
+ * setting of the expand section, where the budget is spent). Selected here, in one place, for the factory and tests.
+ */
+export type ExtractStageConfig = ExtractConfig & { maxPersonasPerDocument: number };
+export const extractStageConfig = (config: Pick<Config, 'stages'>): ExtractStageConfig => ({
+  ...config.stages.extract,
+  maxPersonasPerDocument: config.stages.expand.maxPersonasPerDocument,
+});
+
+export function createExtractStage(cfg: ExtractStageConfig, deps: StageDeps): Stage<WebDocument> {
+  const maxPerDoc = cfg.maxPersonasPerDocument;
   const replySchema = extractReplySchema(cfg);
   const out = DATAFLOW_TOPICS.candidates;
   return {

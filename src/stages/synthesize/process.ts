@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { filtered, type Stage, type StageDeps } from '../../runtime/stage.js';
-import type { Config } from '../../config/schema.js';
+import type { ScenarioConfig, SynthesizeConfig } from './spec.js';
 import { Persona } from '../../contracts/persona.js';
 import { SCENARIOS, SCENARIO_OUTPUTS, type ScenarioName } from '../../contracts/scenarios.js';
 import { syntheticSampleSchema, type SyntheticSample } from '../../contracts/synthetic.js';
@@ -23,8 +23,7 @@ export const sampleId = (personaId: string, scenario: ScenarioName, promptVersio
  * One synthesis stage per scenario (its own consumer group `synthesize-<scenario>` on personas.unique), all built
  * by this one function from the scenario's row in the table: no scenario has a code path of its own.
  */
-export function createSynthesizeStage<S extends ScenarioName>(scenario: S, config: Config, deps: StageDeps): Stage<Persona> {
-  const cfg = config.stages.synthesize.scenarios[scenario];
+export function createSynthesizeStage<S extends ScenarioName>(scenario: S, cfg: ScenarioConfig, deps: StageDeps): Stage<Persona> {
   const spec = SCENARIO_TABLE[scenario];
   const name = synthStageName(scenario);
   const out = synthTopic(scenario);
@@ -78,8 +77,6 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, confi
 }
 
 /** The synthesis stages of every enabled scenario. */
-export function createSynthesizeStages(config: Config, deps: StageDeps): Stage<Persona>[] {
-  return SCENARIOS.filter((s) => config.stages.synthesize.scenarios[s].enabled).map((s) =>
-    createSynthesizeStage(s, config, deps),
-  );
+export function createSynthesizeStages(cfg: SynthesizeConfig, deps: StageDeps): Stage<Persona>[] {
+  return SCENARIOS.filter((s) => cfg.scenarios[s].enabled).map((s) => createSynthesizeStage(s, cfg.scenarios[s], deps));
 }

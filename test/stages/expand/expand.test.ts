@@ -37,7 +37,7 @@ const related = (req: StructuredRequest<unknown>) => {
 
 function build(expand: Record<string, unknown> = {}) {
   const llm = fakeLlm(related);
-  const stage = createExpandStage(Config.parse({ stages: { expand } }), { llm: llm.client, logger: silentLogger });
+  const stage = createExpandStage(Config.parse({ stages: { expand } }).stages.expand, { llm: llm.client, logger: silentLogger });
   return { stage, llm };
 }
 
@@ -107,7 +107,7 @@ describe('expand (Persona-to-Persona)', () => {
 
   it('drops a child identical to its parent', async () => {
     const llm = fakeLlm(() => ({ related: [{ relation: 'twin', persona: parentText.toUpperCase() }, { relation: 'peer', persona: 'A clinic receptionist' }] }));
-    const stage = createExpandStage(Config.parse({}), { llm: llm.client, logger: silentLogger });
+    const stage = createExpandStage(Config.parse({}).stages.expand, { llm: llm.client, logger: silentLogger });
     const out = outputsOf(await stage.process(parent, ctx()));
     expect(out.map((o) => (o.value as Persona).text)).toEqual(['A clinic receptionist']);
   });

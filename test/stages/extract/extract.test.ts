@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Config } from '../../../src/config/schema.js';
 import { Persona } from '../../../src/contracts/persona.js';
 import { personaId } from '../../../src/dedup/index.js';
-import { createExtractStage, truncateText } from '../../../src/stages/extract/process.js';
+import { createExtractStage, extractStageConfig, truncateText } from '../../../src/stages/extract/process.js';
 import { EXTRACT_PROMPT } from '../../../src/stages/extract/prompt.js';
 import { ctx, fakeLlm, lastUser, outputsOf, silentLogger, systemText } from '../fake-llm.js';
 
@@ -26,7 +26,7 @@ const reply = {
 function build(stages: Record<string, unknown> = {}) {
   const config = Config.parse({ stages });
   const llm = fakeLlm(() => reply);
-  return { stage: createExtractStage(config, { llm: llm.client, logger: silentLogger }), llm, config };
+  return { stage: createExtractStage(extractStageConfig(config), { llm: llm.client, logger: silentLogger }), llm, config };
 }
 
 describe('extract (Text-to-Persona)', () => {
@@ -58,7 +58,7 @@ describe('extract (Text-to-Persona)', () => {
   it('puts web text only in the user message, delimited, and asks for the configured perspectives', async () => {
     const picked = { personas: [{ perspective: 'dislike', persona: 'A critic of artisanal food trends' }] };
     const fake = fakeLlm(() => picked);
-    const stage = createExtractStage(Config.parse({ stages: { extract: { perspectives: ['read', 'dislike'] } } }), {
+    const stage = createExtractStage(extractStageConfig(Config.parse({ stages: { extract: { perspectives: ['read', 'dislike'] } } })), {
       llm: fake.client,
       logger: silentLogger,
     });
@@ -99,7 +99,7 @@ describe('extract (Text-to-Persona)', () => {
 
   it('sends the truncated text, not the whole document', async () => {
     const fake = fakeLlm(() => reply);
-    const s = createExtractStage(Config.parse({ stages: { extract: { maxInputChars: 300 } } }), { llm: fake.client, logger: silentLogger });
+    const s = createExtractStage(extractStageConfig(Config.parse({ stages: { extract: { maxInputChars: 300 } } })), { llm: fake.client, logger: silentLogger });
     const out = outputsOf(await s.process(doc, ctx()));
     expect(lastUser(fake.requests[0]!)).not.toContain('IGNORE ALL PREVIOUS');
     expect((out[0]!.value as Persona).provenance.params.truncated).toBe(true);
@@ -109,7 +109,7 @@ describe('extract (Text-to-Persona)', () => {
 describe('LLM call signal', () => {
   it("is the record's own signal from the runtime, handed through as is (the runtime makes one per record)", async () => {
     const fake = fakeLlm(() => reply);
-    const stage = createExtractStage(Config.parse({}), { llm: fake.client, logger: silentLogger });
+    const stage = createExtractStage(extractStageConfig(Config.parse({})), { llm: fake.client, logger: silentLogger });
     const c = ctx();
     const controller = new AbortController();
     await stage.process(doc, { ...c, signal: controller.signal });

@@ -33,7 +33,7 @@ const exampleReply = (scenario: ScenarioName) => SCENARIO_TABLE[scenario].exampl
 function build(scenario: ScenarioName, sc: Record<string, unknown> = {}) {
   const llm = fakeLlm(() => exampleReply(scenario));
   const config = Config.parse({ stages: { synthesize: { scenarios: { [scenario]: sc } } } });
-  return { stage: createSynthesizeStage(scenario, config, { llm: llm.client, logger: silentLogger }), llm };
+  return { stage: createSynthesizeStage(scenario, config.stages.synthesize.scenarios[scenario], { llm: llm.client, logger: silentLogger }), llm };
 }
 
 describe('scenario table', () => {
@@ -123,7 +123,7 @@ describe('synthesize', () => {
 
   it('disabled scenarios are not started by createSynthesizeStages', () => {
     const config = Config.parse({ stages: { synthesize: { scenarios: { npc: { enabled: false } } } } });
-    const names = createSynthesizeStages(config, { llm: fakeLlm(() => ({})).client, logger: silentLogger }).map((s) => s.name);
+    const names = createSynthesizeStages(config.stages.synthesize, { llm: fakeLlm(() => ({})).client, logger: silentLogger }).map((s) => s.name);
     expect(names).toEqual(SCENARIOS.filter((s) => s !== 'npc').map((s) => `synthesize-${s}`));
   });
 });

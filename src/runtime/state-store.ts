@@ -20,7 +20,13 @@ export interface StateStoreSpec<V = unknown> {
   schema: z.ZodType<V>;
   /** Apply one changelog value to partition p's state (restore). Must be idempotent: a value may come twice. */
   restore(partition: number, value: V): void;
-  /** Forget partition p's state (revoked, or about to be restored again after a failed transaction). */
+  /**
+   * Forget partition p's state (revoked, or about to be restored again after a failed transaction).
+   *
+   * Hazard for the stage: the runtime never calls `process` for a record of p once p's state is closed, but it
+   * cannot stop a call already running. So `process` must make its state changes before its first `await` (the
+   * streaming dedup's are synchronous), or re-check `ctx.signal.aborted` after every await before changing state.
+   */
   drop(partition: number): void;
 }
 

@@ -38,6 +38,16 @@ const raw = (value: string | Buffer): RawRecord => ({
 const signal = () => new AbortController().signal;
 
 describe('processRecord', () => {
+  it('a record whose partition was closed while it was being decoded never reaches the stage (a stateful stage would change a restored store)', async () => {
+    const partition = new AbortController();
+    let called = false;
+    const d = deps(async () => ((called = true), []));
+    // decode takes a while (the registry); the partition is revoked meanwhile
+    d.codec = { ...jsonCodec, decode: async (t, v) => (partition.abort(), jsonCodec.decode(t, v)) };
+    expect(await processRecord(d, raw('{"n":1}'), partition.signal)).toBeUndefined();
+    expect(called).toBe(false);
+  });
+
   it('valid input → encoded outputs on the physical topic', async () => {
     const r = await processRecord(deps(async (rec) => [{ topic: 'out', key: 'x', value: { doubled: rec.n * 2 }, partition: 1 }]), raw('{"n":4}'), signal());
     expect(r?.outcome).toBe('ok');

@@ -104,10 +104,9 @@ export function createBandsStage<I>(spec: NearDupStreamSpec<I>, deps: StreamDeps
         return filtered(kind === 'exact' ? 'duplicate_exact' : 'duplicate_near');
       }
       const out: StageOutput[] = [];
-      if (d.action === 'stored') {
-        out.push({ topic: spec.changelogTopic, key: `${key}|${rec.id}`, partition: p, value: d.entry });
-        gauge();
-      }
+      // 'replay' writes its entry again (same changelog key: compaction keeps one; restore applies it once).
+      out.push({ topic: spec.changelogTopic, key: `${key}|${rec.id}`, partition: p, value: d.entry });
+      if (d.action === 'stored') gauge();
       const next = rec.step + 1;
       if (next < rec.keys.length) out.push({ topic: spec.routeTopic, key: rec.keys[next]!, value: { ...rec, step: next } });
       else {

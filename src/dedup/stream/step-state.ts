@@ -13,7 +13,9 @@ import { hex8, type ChangelogEntry } from './route-record.js';
  *   stored     nothing matched; the item is now stored under the key (write the changelog entry) and moves on
  *   replay     this very item is already stored under the key (same ref on the exact step, same id on a band
  *              step): a record re-processed after an aborted transaction. Moves on without storing again, so
- *              re-processing never makes an item its own duplicate.
+ *              re-processing never makes an item its own duplicate. The entry is returned so that the changelog is
+ *              written again: every entry the in-memory state decides by must be in the changelog, or a later
+ *              restore forgets it (and an exact copy arriving after that would pass).
  *
  * Layout (compact: ~80 bytes per stored persona per step instead of a few hundred as JS objects): step keys
  * hash to 32 bits in a U32MultiMap; each stored entry is one u32 record in a U32ArrayStore:
@@ -25,7 +27,7 @@ import { hex8, type ChangelogEntry } from './route-record.js';
  * makes them duplicates anyway.
  */
 /** `of` names the stored entry that matched by the hex of its 32-bit id hash (ids themselves are not kept in memory). */
-export type Decision = { action: 'duplicate'; of: string } | { action: 'stored'; entry: ChangelogEntry } | { action: 'replay' };
+export type Decision = { action: 'duplicate'; of: string } | { action: 'stored'; entry: ChangelogEntry } | { action: 'replay'; entry: ChangelogEntry };
 
 const HEAD = 2;
 
@@ -67,9 +69,9 @@ export class StepState {
       if (dupOf === -1 && nearDuplicate(s.subarray(HEAD), item.payload)) dupOf = e;
       return false; // keep looking: a replay entry may come later in the bucket
     });
-    if (replay) return { action: 'replay' };
-    if (dupOf !== -1) return { action: 'duplicate', of: hex8(this.entries.get(dupOf)[0]!) };
     const entry: ChangelogEntry = { key, id: item.id, ref: item.ref, payload: [...item.payload] };
+    if (replay) return { action: 'replay', entry };
+    if (dupOf !== -1) return { action: 'duplicate', of: hex8(this.entries.get(dupOf)[0]!) };
     this.store(keyHash, record);
     return { action: 'stored', entry };
   }

@@ -72,6 +72,8 @@ export class StageRunner {
   private commitLoop: Promise<void> | undefined;
   private lagLoop: Promise<void> | undefined;
   private readonly stopSignal = new AbortController();
+  /** Wakes the commit loop's wait at shutdown (the final round runs in doStop; the loop must not sleep it out). */
+  private readonly commitLoopStop = new AbortController();
   private readonly idle = new Set<() => void>();
   /** Outage bookkeeping for readiness: partitions waiting to initialise, records waiting, commit waiting. */
   private readonly waitingPartitions = new Set<number>();
@@ -131,7 +133,7 @@ export class StageRunner {
       logger: this.logger,
       ...(store ? { store } : {}),
       exclusive: (section) => this.mutex.run(section),
-      commitFinal: (states) => this.commitStates(states),
+      commitFinal: (states) => this.commitStates(states, { final: true }),
       onChange: () => this.afterChange(),
       onRebalance: () => this.metrics.rebalances.inc({ stage: stage.name }),
       fail: (err) => this.fail(err),
@@ -318,7 +320,7 @@ export class StageRunner {
 
   private async runCommitLoop(): Promise<void> {
     while (this.running) {
-      await sleep(this.cfg.commitIntervalMs, this.stopSignal.signal);
+      await sleep(this.cfg.commitIntervalMs, this.commitLoopStop.signal);
       if (!this.running) break;
       await this.commitRound();
     }
@@ -329,8 +331,12 @@ export class StageRunner {
     return this.mutex.run(() => this.commitStates(this.partitions.active().filter((s) => s.tracker!.hasCommittable())));
   }
 
-  /** Commit the given partitions' completed work (call inside the mutex). Redo on failure; stop on fatal. */
-  private async commitStates(states: PartitionState[]): Promise<void> {
+  /**
+   * Commit the given partitions' completed work (call inside the mutex). Redo on failure; stop on fatal.
+   * `final`: the partitions are being revoked — a failed round is not redone here (resetting would re-create state
+   * for partitions that are about to be given up); their next owner starts from the last committed offset.
+   */
+  private async commitStates(states: PartitionState[], { final = false } = {}): Promise<void> {
     if (states.length === 0) return;
     const rounds = states.map((s) => ({ s, ...s.tracker!.committable() }));
     const messages = rounds.flatMap((r) => r.results.flatMap((x) => x.messages));
@@ -345,8 +351,8 @@ export class StageRunner {
       if (!outage && ++this.failedRounds >= MAX_CONSECUTIVE_FAILED_ROUNDS) {
         return this.fail(fatal('kafka_fatal', `${this.failedRounds} consecutive transactions failed on ${this.inputTopic}: ${err.message}`, { cause: err }));
       }
-      this.logger.warn({ partitions: offsets.map((o) => o.partition), err: err.message }, 'round not committed; partitions restart from their committed offsets');
-      this.partitions.reset(rounds.filter((r) => !r.s.closed).map((r) => r.s.partition));
+      this.logger.warn({ partitions: offsets.map((o) => o.partition), err: err.message, final }, 'round not committed; partitions restart from their committed offsets');
+      if (!final) this.partitions.reset(rounds.filter((r) => !r.s.closed).map((r) => r.s.partition));
       return;
     } finally {
       this.afterChange();
@@ -438,6 +444,7 @@ export class StageRunner {
       timeout.abort();
     }
     this.running = false;
+    this.commitLoopStop.abort();
     for (const s of this.partitions.all()) s.abort.abort();
     await this.commitLoop?.catch(() => undefined);
     if (!this.fatalError) {

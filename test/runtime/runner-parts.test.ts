@@ -311,4 +311,30 @@ describe('stage runner on the fake port', () => {
     await r.stop();
     expect(timers()).toBe(before);
   });
+
+  it('a failed final commit of a revoked partition does not bring the partition back (no state is left for a partition given up)', async () => {
+    const broker = new FakeBroker();
+    broker.append(0, Array.from({ length: 5 }, (_, n) => ({ n })));
+    const consumer = new FakeConsumer(broker);
+    const producer = new FakeProducer(broker);
+    const config = loadConfig(undefined, {});
+    // no periodic rounds: the revocation's final commit is the only one
+    const r = new StageRunner(stage(() => 0) as Stage<unknown>, { config, metrics: createMetrics(new Registry()), logger, codec: jsonCodec, runtime: { commitIntervalMs: 600_000 } }, {
+      consumer,
+      newProducer: async () => producer,
+    });
+    const parts = (r as unknown as { partitions: PartitionManager }).partitions;
+    await r.start();
+    consumer.assign([0]);
+    await until(() => parts.get(0)?.tracker?.watermark() === 5);
+    producer.sendOffsets = async () => {
+      throw retriable('kafka_txn_abort', 'abortable error');
+    };
+    await consumer.revoke([0]);
+    expect(parts.get(0)).toBeUndefined();
+    expect(parts.size).toBe(0);
+    await r.stop();
+    expect(broker.committed.get(0)).toBeUndefined();
+  });
 });
+

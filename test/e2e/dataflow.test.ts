@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTopic, type TopicRecord } from '../../src/cli/read-topic.js';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
 import { startStages, type StartedStages } from '../../src/cli/start-stages.js';
-import { activity, flowSnapshot, looksDrained, type FlowSnapshot } from '../../src/cli/flow-snapshot.js';
 import { SAMPLE_DOCUMENTS } from '../../src/cli/commands/up.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -14,9 +12,10 @@ import { createKafka } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import { createRegistryCodec } from '../../src/registry/codec.js';
-import { jsonCodec } from '../../src/runtime/json-codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
+import type { TopicRecord } from '../../src/cli/read-topic.js';
+import { readAllRecords, waitFlowDrained } from './flow-helpers.js';
 
 /**
  * The whole dataflow on the real broker, registry and simulator, on topics of its own (random prefix):
@@ -39,39 +38,10 @@ const inputDocs: WebDocument[] = readFileSync(SAMPLE_DOCUMENTS, 'utf8')
   .map((l) => JSON.parse(l) as WebDocument)
   .slice(0, DOCS);
 const MALFORMED = Buffer.from('{"id": "broken-1", "url": "https://broken.example/", "text": "cut off', 'utf8');
+const readAll = (topic: string) => readAllRecords(config, prefix + topic, logger);
 const SCHEMA_INVALID = Buffer.from(JSON.stringify({ id: 'invalid-1', url: 'https://invalid.example/', text: '', fetchedAt: 'x', source: 'e2e' }));
 
-async function readAll(topic: string): Promise<TopicRecord[]> {
-  const out: TopicRecord[] = [];
-  await readTopic({
-    kafka: createKafka(config.kafka, { logger }),
-    codec: jsonCodec,
-    topic: prefix + topic,
-    fromBeginning: true,
-    untilCaughtUp: true,
-    onRecord: (r) => void out.push(r),
-  });
-  return out;
-}
 
-/** Poll (bounded) until every stage is caught up, nothing is in flight, and nothing moved for `quietMs`. */
-async function waitDrained(timeoutMs: number, quietMs = 3000): Promise<FlowSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  let quietSince = Date.now();
-  for (;;) {
-    const snap = await flowSnapshot(flow.metrics);
-    const act = activity(snap);
-    if (act !== last) {
-      last = act;
-      quietSince = Date.now();
-    }
-    const synthDone = SCENARIOS.every((s) => (snap.topics[synthTopic(s)] ?? 0) > 0);
-    if (synthDone && looksDrained(snap, flow.inputs) && Date.now() - quietSince >= quietMs) return snap;
-    if (Date.now() > deadline) throw new Error(`dataflow did not drain within ${timeoutMs} ms: ${JSON.stringify(snap.stages)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** Per-record outcomes of a stage from the processing histogram (observed once per completed record). */
 async function outcomes(stage: string): Promise<Record<string, number>> {
@@ -129,7 +99,7 @@ describe('dataflow end to end (real Kafka, registry, simulator)', () => {
     });
     await producer.disconnect();
 
-    const snap = await waitDrained(180_000);
+    const snap = await waitFlowDrained(flow, { done: (snap) => SCENARIOS.every((s) => (snap.topics[synthTopic(s)] ?? 0) > 0), timeoutMs: 180_000, quietMs: 3000 });
 
     // ---- what is on the topics ----------------------------------------------------------------------------
     const topics = [DATAFLOW_TOPICS.uniqueDocuments, DATAFLOW_TOPICS.candidates, DATAFLOW_TOPICS.unique, ...SCENARIOS.map(synthTopic)];

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTopic, type TopicRecord } from '../../src/cli/read-topic.js';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
 import { startStages, type StartedStages } from '../../src/cli/start-stages.js';
-import { activity, flowSnapshot, looksDrained, type FlowSnapshot } from '../../src/cli/flow-snapshot.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { DLQ_HEADERS, dlqTopic, SCENARIOS, type Persona, type SyntheticSample, type WebDocument } from '../../src/contracts/index.js';
@@ -12,11 +10,11 @@ import { createKafka } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import { createRegistryCodec } from '../../src/registry/codec.js';
-import { jsonCodec } from '../../src/runtime/json-codec.js';
 import type { FilterReason } from '../../src/runtime/stage.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../topics/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
+import { readAllRecords, waitFlowDrained } from './flow-helpers.js';
 
 /**
  * Hostile input (issue #11): 24 classes of bad, odd and adversarial records written to web.documents, against the
@@ -135,11 +133,8 @@ function cases(codec: ReturnType<typeof createRegistryCodec>): Case[] {
   ];
 }
 
-async function readAll(topic: string): Promise<TopicRecord[]> {
-  const out: TopicRecord[] = [];
-  await readTopic({ kafka: createKafka(config.kafka, { logger }), codec: jsonCodec, topic: prefix + topic, fromBeginning: true, untilCaughtUp: true, onRecord: (r) => void out.push(r) });
-  return out;
-}
+
+const readAll = (topic: string) => readAllRecords(config, prefix + topic, logger);
 
 async function outcomes(stage: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -153,23 +148,6 @@ async function rebalances(): Promise<Record<string, number>> {
   return Object.fromEntries((await flow.metrics.rebalances.get()).values.map((v) => [String(v.labels.stage), v.value]));
 }
 
-/** Bounded wait: every stage caught up, nothing in flight, nothing moved for `quietMs`, and `done` holds. */
-async function waitDrained(done: (s: FlowSnapshot) => boolean, timeoutMs: number, quietMs = 2500): Promise<FlowSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  let quietSince = Date.now();
-  for (;;) {
-    const snap = await flowSnapshot(flow.metrics);
-    const act = activity(snap);
-    if (act !== last) {
-      last = act;
-      quietSince = Date.now();
-    }
-    if (done(snap) && looksDrained(snap, flow.inputs) && Date.now() - quietSince >= quietMs) return snap;
-    if (Date.now() > deadline) throw new Error(`not drained within ${timeoutMs} ms: ${JSON.stringify(snap.stages)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 beforeAll(async () => {
   config = loadConfig();
@@ -230,7 +208,7 @@ describe('hostile input through the real dataflow (simulator LLM)', () => {
     await producer.disconnect();
     const sent = all.length + BURST + 1;
 
-    const snap = await waitDrained((s) => (s.stages.pagefilter?.in ?? 0) >= sent && (s.topics[synthTopic('math')] ?? 0) > 0, 100_000);
+    const snap = await waitFlowDrained(flow, { done: (s) => (s.stages.pagefilter?.in ?? 0) >= sent && (s.topics[synthTopic('math')] ?? 0) > 0, timeoutMs: 100_000, quietMs: 2500 });
 
     // ---- no stage stopped or restarted -------------------------------------------------------------------
     expect(stopped).toBeUndefined();

@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTopic, type TopicRecord } from '../../src/cli/read-topic.js';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
 import { realLlmProfile, startLocalRealLlm, type LocalRealLlm } from '../../src/cli/real-llm.js';
 import { startStages, type StartedStages } from '../../src/cli/start-stages.js';
-import { activity, flowSnapshot, looksDrained, type FlowSnapshot } from '../../src/cli/flow-snapshot.js';
 import { SAMPLE_DOCUMENTS } from '../../src/cli/commands/up.js';
 import { ingestFile } from '../../src/cli/commands/ingest.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -18,8 +16,9 @@ import { createKafka } from '../../src/kafka/client.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createRegistryClient } from '../../src/registry/client.js';
-import { jsonCodec } from '../../src/runtime/json-codec.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
+import type { TopicRecord } from '../../src/cli/read-topic.js';
+import { readAllRecords, waitFlowDrained } from '../e2e/flow-helpers.js';
 
 /**
  * Every LLM stage against a REAL OpenAI-compatible server (llama-cpp-python, built from source by
@@ -48,37 +47,9 @@ const inputDocs: WebDocument[] = readFileSync(SAMPLE_DOCUMENTS, 'utf8')
   .filter((d) => PICK.includes(d.id))
   .sort((a, b) => PICK.indexOf(a.id) - PICK.indexOf(b.id))
   .slice(0, PAGES);
+const readAll = (topic: string) => readAllRecords(config, prefix + topic, logger);
 
-async function readAll(topic: string): Promise<TopicRecord[]> {
-  const out: TopicRecord[] = [];
-  await readTopic({
-    kafka: createKafka(config.kafka, { logger }),
-    codec: jsonCodec,
-    topic: prefix + topic,
-    fromBeginning: true,
-    untilCaughtUp: true,
-    onRecord: (r) => void out.push(r),
-  });
-  return out;
-}
 
-async function waitDrained(timeoutMs: number, quietMs = 5000): Promise<FlowSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  let quietSince = Date.now();
-  for (;;) {
-    const snap = await flowSnapshot(flow.metrics);
-    const act = activity(snap);
-    if (act !== last) {
-      last = act;
-      quietSince = Date.now();
-    }
-    const synthDone = SCENARIOS.every((s) => (snap.stages[`synthesize-${s}`]?.in ?? 0) > 0);
-    if (synthDone && looksDrained(snap, flow.inputs) && Date.now() - quietSince >= quietMs) return snap;
-    if (Date.now() > deadline) throw new Error(`dataflow did not drain within ${timeoutMs} ms: ${JSON.stringify(snap.stages)}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 beforeAll(async () => {
   llm = startLocalRealLlm(process.env, (l) => logger.warn(l));
@@ -121,7 +92,7 @@ describe('real model, real server, real runtime', () => {
     const ingest = await ingestFile({ file, prefix, progress: false });
     expect(ingest.produced).toBe(inputDocs.length);
 
-    const snap = await waitDrained(30 * 60_000);
+    const snap = await waitFlowDrained(flow, { done: (snap) => SCENARIOS.every((s) => (snap.stages[`synthesize-${s}`]?.in ?? 0) > 0), timeoutMs: 30 * 60_000, quietMs: 5000, everyMs: 1000 });
 
     const topics = [DATAFLOW_TOPICS.uniqueDocuments, DATAFLOW_TOPICS.candidates, DATAFLOW_TOPICS.unique, ...SCENARIOS.map(synthTopic)];
     const onTopic: Record<string, TopicRecord[]> = {};

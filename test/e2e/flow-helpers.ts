@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import { readTopic, type TopicRecord } from '../../src/cli/read-topic.js';
+import { activity, flowSnapshot, looksDrained, type FlowSnapshot } from '../../src/cli/flow-snapshot.js';
+import type { StartedStages } from '../../src/cli/start-stages.js';
+import type { Config } from '../../src/config/schema.js';
+import { createKafka } from '../../src/kafka/client.js';
+import { jsonCodec } from '../../src/runtime/json-codec.js';
+
+/**
+ * What the in-process dataflow tests (e2e, hostile input, real model) share: reading a topic to its end, and
+ * waiting until the dataflow has drained. One copy, so they judge "drained" the same way.
+ */
+
+/** Every record of a (physical) topic, read_committed, from the beginning to the end offsets taken at the start. */
+export async function readAllRecords(config: Config, topic: string, logger: Logger): Promise<TopicRecord[]> {
+  const out: TopicRecord[] = [];
+  await readTopic({ kafka: createKafka(config.kafka, { logger }), codec: jsonCodec, topic, fromBeginning: true, untilCaughtUp: true, onRecord: (r) => void out.push(r) });
+  return out;
+}
+
+export interface DrainOptions {
+  /** Besides "caught up and nothing in flight": what must also hold (e.g. every synth topic has a record). */
+  done(snap: FlowSnapshot): boolean;
+  timeoutMs: number;
+  /** How long nothing may move before the flow counts as drained. */
+  quietMs: number;
+  everyMs?: number;
+}
+
+/** Bounded poll: every stage caught up, nothing in flight, `done` holds, and nothing moved for `quietMs`. */
+export async function waitFlowDrained(flow: StartedStages, o: DrainOptions): Promise<FlowSnapshot> {
+  const deadline = Date.now() + o.timeoutMs;
+  let last = '';
+  let quietSince = Date.now();
+  for (;;) {
+    const snap = await flowSnapshot(flow.metrics);
+    const act = activity(snap);
+    if (act !== last) {
+      last = act;
+      quietSince = Date.now();
+    }
+    if (o.done(snap) && looksDrained(snap, flow.inputs) && Date.now() - quietSince >= o.quietMs) return snap;
+    if (Date.now() > deadline) throw new Error(`dataflow did not drain within ${o.timeoutMs} ms: ${JSON.stringify(snap.stages)}`);
+    await new Promise((r) => setTimeout(r, o.everyMs ?? 250));
+  }
+}

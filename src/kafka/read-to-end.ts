@@ -35,6 +35,8 @@ export interface ReadToEndOptions {
   onRange?(range: ReadonlyArray<{ partition: number; start: number; end: number }>): void;
   /** The connected consumer (its group metadata goes with offsets sent to a transaction: sendOffsetsToTransaction). */
   onConsumer?(consumer: KafkaConsumer): void;
+  /** Once the end is reached (not after an abort or a limit), while the consumer is still connected. */
+  onEnd?(): void | Promise<void>;
   /** Keep reading past the end offsets taken at the start, until the signal aborts (`tail -f`). */
   follow?: boolean;
   /** Stop after this many records. */
@@ -95,7 +97,10 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
       for (const p of pending) n += Math.max(0, ends.get(p)! - (positionOf(consumer, o.topic, p) ?? 0));
       return n;
     };
-    if (!o.follow && pending.size === 0) return 0;
+    if (!o.follow && pending.size === 0) {
+      await o.onEnd?.();
+      return 0;
+    }
     consumer.assign(starts);
     consumer.setDefaultConsumeTimeout(100);
     consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
@@ -119,7 +124,10 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
         if (pos !== undefined && pos >= ends.get(p)!) pending.delete(p);
       }
       o.onProgress?.(remaining());
-      if (!o.follow && pending.size === 0) break;
+      if (!o.follow && pending.size === 0) {
+        await o.onEnd?.();
+        break;
+      }
     }
   } finally {
     await promisify<void>((cb) => consumer.disconnect((err) => cb(err)), 'reader disconnect').catch(() => undefined);

@@ -65,7 +65,7 @@ export function formatPlan(plan: ReplayPlan, dryRun: boolean): string {
     `  replay id   ${plan.replayId}${plan.derivedId ? '  (derived from the selection: the same command again replays nothing twice)' : '  (given)'}`,
     `  progress    group ${plan.groupId}: ${plan.range.map((r) => `p${r.partition} offsets ${r.start}..${r.end}`).join(', ') || 'empty topic'} (${toRead} offsets to read)`,
     `  to replay   ${t.replayed}  ${breakdown(t.replay)}`,
-    `  skipped     ${t.skippedTotal}  ${breakdown(t.skipped)}`,
+    `  skipped     ${t.skippedTotal}  ${breakdown(t.skippedInOrder())}`,
     `  outside     ${t.outside}  (not selected: other kind, code or time)`,
   ];
   return `${lines.join('\n')}\n`;

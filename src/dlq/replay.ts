@@ -64,7 +64,7 @@ export async function replayDeadLetters(r: ReplayRequest): Promise<ReplayOutcome
 export function formatResult(plan: ReplayPlan, t: Tally): string {
   return (
     `replayed    ${t.replayed} into ${plan.target.inputTopic} (replay id ${plan.replayId})  ${breakdown(t.replay)}\n` +
-    `skipped     ${t.skippedTotal}  ${breakdown(t.skipped)}\n`
+    `skipped     ${t.skippedTotal}  ${breakdown(t.skippedInOrder())}\n`
   );
 }
 

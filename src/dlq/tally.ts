@@ -8,6 +8,11 @@ export class Tally {
   /** Dead letters the selection does not cover (other kind, code or time). */
   outside = 0;
 
+  /** Skip counts in the order of SKIP_REASONS (how plans and results print them). */
+  skippedInOrder(): Map<string, number> {
+    return new Map(SKIP_REASONS.filter((r) => this.skipped.has(r)).map((r) => [r, this.skipped.get(r)!]));
+  }
+
   add(d: Decision): void {
     if (d.action === 'replay') bump(this.replay, d.code);
     else if (d.action === 'skip') bump(this.skipped, d.reason);
@@ -43,7 +48,7 @@ export class Tally {
   toJSON(): { replay: Record<string, number>; skipped: Record<string, number>; outside: number } {
     return {
       replay: Object.fromEntries([...this.replay].sort(([a], [b]) => a.localeCompare(b))),
-      skipped: Object.fromEntries(SKIP_REASONS.filter((r) => this.skipped.has(r)).map((r) => [r, this.skipped.get(r)!])),
+      skipped: Object.fromEntries(this.skippedInOrder()),
       outside: this.outside,
     };
   }

@@ -60,7 +60,7 @@ export function formatInventory(topics: readonly TopicInventory[], prefix: strin
   const rows: string[][] = [['topic', 'stage', 'kind', 'code', 'count', 'after replay', 'oldest', 'newest']];
   for (const t of topics) {
     const name = t.topic.slice(prefix.length);
-    if (!t.exists) rows.push([name, t.stage, '', '(topic missing: personahub topics apply)', '', '', '', '']);
+    if (!t.exists) rows.push([name, t.stage, '', '(missing)', '', '', '', '']);
     else if (t.groups.length === 0) rows.push([name, t.stage, '', '(empty)', '0', '', '', '']);
     else for (const g of t.groups) rows.push([name, t.stage, g.kind, g.code, String(g.count), String(g.afterReplay), g.oldest, g.newest]);
   }
@@ -70,5 +70,6 @@ export function formatInventory(topics: readonly TopicInventory[], prefix: strin
   const total = topics.reduce((n, t) => n + t.total, 0);
   const withRecords = topics.filter((t) => t.total > 0).length;
   const head = `dead-letter topics${prefix ? ` (prefix "${prefix}", not shown in names)` : ''}: ${topics.length}, ${withRecords} with records, ${total} dead letters`;
-  return `${head}\n${rows.map(line).join('\n')}\n`;
+  const missing = topics.some((t) => !t.exists) ? '(missing: not on the cluster; `personahub topics apply` creates them)\n' : '';
+  return `${head}\n${rows.map(line).join('\n')}\n${missing}`;
 }

@@ -20,6 +20,7 @@ describe('dlq list counts', () => {
     const text = formatInventory([inv, new InventoryBuilder({ ...TARGET, dlqTopic: 'p.personas.unique.dlq.expand', stage: 'expand' }).build(false)], 'p.');
     expect(text).toContain('dead-letter topics (prefix "p.", not shown in names): 2, 1 with records, 5 dead letters');
     expect(text).toMatch(/personas\.unique\.dlq\.synthesize-math\s+synthesize-math\s+retriable\s+llm_connection\s+3\s+1\s+2026-11-25T10:00:00.000Z/);
-    expect(text).toMatch(/personas\.unique\.dlq\.expand\s+expand\s+\(topic missing/);
+    expect(text).toMatch(/personas\.unique\.dlq\.expand\s+expand\s+\(missing\)/);
+    expect(text).toContain('`personahub topics apply` creates them');
   });
 });

@@ -74,7 +74,7 @@ describe('dlq replay after the LLM endpoint is back (real broker, synthesize-mat
     const ps = personas();
     await produce(kafka, input, [...ps.map((p) => ({ key: p.id, value: JSON.stringify(p) })), { key: 'bad', value: '{}' }]);
     const depsA = testDeps(config, { topicPrefix: prefix, logger });
-    const stageA = await startStage(createSynthesizeStage('math', config, { llm: down, logger }), depsA);
+    const stageA = await startStage(createSynthesizeStage('math', config.stages.synthesize.scenarios.math, { llm: down, logger }), depsA);
     handles.push(stageA);
     let dead = await readAll(kafka, dlq, (r) => r.length >= PERSONAS + 1, 120_000);
     expect(dead).toHaveLength(PERSONAS + 1);
@@ -129,7 +129,7 @@ describe('dlq replay after the LLM endpoint is back (real broker, synthesize-mat
     const up = createLlmClient(endpoint(sim.url), { logger });
     llms.push(up);
     const depsB = testDeps(config, { topicPrefix: prefix, logger });
-    const stageB = await startStage(createSynthesizeStage('math', config, { llm: up, logger }), depsB);
+    const stageB = await startStage(createSynthesizeStage('math', config.stages.synthesize.scenarios.math, { llm: up, logger }), depsB);
     handles.push(stageB);
 
     const dry = await replay({ dryRun: true });

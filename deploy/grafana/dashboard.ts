@@ -105,11 +105,23 @@ export const ROWS: Row[] = [
         type: 'timeseries', unit: 'reqps', width: 12,
         targets: [{ expr: rateBy('stage, reason', 'personahub_records_filtered_total', S), legend: '{{stage}}: {{reason}}' }],
       },
+    ],
+  },
+  {
+    title: 'Dead letters and replays',
+    panels: [
       {
         title: 'Dead-letter rate',
-        description: 'Records sent to <input>.dlq.<stage>, by error code',
+        description: 'Records sent to <input>.dlq.<stage>, by error code (`personahub dlq list` shows what is there)',
         type: 'timeseries', unit: 'reqps', width: 12,
         targets: [{ expr: rateBy('stage, code', 'personahub_records_dead_lettered_total', S), legend: '{{stage}}: {{code}}' }],
+      },
+      {
+        title: 'Replayed records',
+        description:
+          'Records re-injected by `personahub dlq replay`, as the stage handled them: by the code they had been dead-lettered with and how it went this time (ok, filtered, dead_lettered again)',
+        type: 'timeseries', unit: 'reqps', width: 12,
+        targets: [{ expr: rateBy('stage, code, outcome', 'personahub_records_replayed_total', S), legend: '{{stage}}: {{code}} → {{outcome}}' }],
       },
     ],
   },

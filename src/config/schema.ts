@@ -5,6 +5,7 @@ import { LlmConfig } from '../llm/config.js';
 import { DedupConfig } from '../dedup/config.js';
 import { StagesConfig } from '../stages/config.js';
 import { IngestConfig } from '../ingest/config.js';
+import { DlqConfig } from '../dlq/config.js';
 
 /**
  * The one configuration schema. Each module owns its section's schema (with descriptions and defaults, which are
@@ -19,5 +20,6 @@ export const Config = z.object({
   dedup: DedupConfig,
   stages: StagesConfig,
   ingest: IngestConfig,
+  dlq: DlqConfig,
 });
 export type Config = z.infer<typeof Config>;

@@ -17,6 +17,33 @@ export const DLQ_HEADERS = {
   sourceOffset: 'personahub.source.offset',
 } as const;
 
+/**
+ * Headers `personahub dlq replay` adds to a record it re-injects into the stage's input topic (src/dlq/). The
+ * record itself is the dead letter's original key, value and headers (DLQ_HEADERS removed, as they describe the
+ * failure, not the record); these tell where it came from:
+ *   id               the replay id (src/dlq/selection.ts: derived from the selection unless given)
+ *   attempt          how many times this record has been replayed, this time included (1 on the first replay)
+ *   code             the error code of the dead letter that was replayed (the `code` label of
+ *                    personahub_records_replayed_total)
+ *   dlq.*            the dead-letter record that was replayed: a later dead letter naming it supersedes it
+ *   origin.*         where the record was first consumed, before its first dead letter (kept across replays)
+ *   first-failure-at the first failure of the record, before any replay (kept across replays)
+ * Invariant (src/runtime/record-processor.ts): a replayed record that fails again is dead-lettered with these
+ * headers unchanged, so the next replay counts one attempt more and still knows the origin.
+ */
+export const REPLAY_HEADERS = {
+  id: 'personahub.replay.id',
+  attempt: 'personahub.replay.attempt',
+  code: 'personahub.replay.code',
+  dlqTopic: 'personahub.replay.dlq.topic',
+  dlqPartition: 'personahub.replay.dlq.partition',
+  dlqOffset: 'personahub.replay.dlq.offset',
+  originTopic: 'personahub.replay.origin.topic',
+  originPartition: 'personahub.replay.origin.partition',
+  originOffset: 'personahub.replay.origin.offset',
+  firstFailureAt: 'personahub.replay.first-failure-at',
+} as const;
+
 /** The decoded view of a dead-letter record's headers (what `personahub tail` shows). */
 export const DlqEnvelope = z.object({
   kind: z.enum(ERROR_KINDS),

@@ -14,8 +14,29 @@ export interface ReadToEndOptions {
   topic: string;
   /** Partitions to read (default: all of the topic's). */
   partitions?: number[];
-  /** Where to start (default: the beginning of each partition). */
-  from?: 'beginning' | 'end';
+  /**
+   * Where to start (default: the beginning of each partition). `committed`: the committed offset of `groupId` (the
+   * beginning for a partition without one, or whose committed offset retention has already deleted). Under
+   * read_committed the committed offsets are fetched stable: while a transaction holding offsets for the group is
+   * open, the fetch waits for its outcome (KIP-447).
+   */
+  from?: 'beginning' | 'end' | 'committed';
+  /**
+   * Read as this consumer group instead of a random one, without joining it (manual assignment; nothing is
+   * committed here). Needed for `from: 'committed'` and for sending offsets to a transaction (see onConsumer).
+   */
+  groupId?: string;
+  /**
+   * The end offset of each partition to read, instead of the high watermarks taken at the start: executing a plan
+   * made by an earlier read covers exactly the records the plan counted. Partitions not in the map are not read.
+   */
+  ends?: ReadonlyMap<number, number>;
+  /** Each partition's start and end offset, once known and before any record is delivered. */
+  onRange?(range: ReadonlyArray<{ partition: number; start: number; end: number }>): void;
+  /** The connected consumer (its group metadata goes with offsets sent to a transaction: sendOffsetsToTransaction). */
+  onConsumer?(consumer: KafkaConsumer): void;
+  /** Once the end is reached (not after an abort or a limit), while the consumer is still connected. */
+  onEnd?(): void | Promise<void>;
   /** Keep reading past the end offsets taken at the start, until the signal aborts (`tail -f`). */
   follow?: boolean;
   /** Stop after this many records. */
@@ -29,8 +50,8 @@ export interface ReadToEndOptions {
 }
 
 /**
- * Read partitions of a topic from their beginning to the end offsets they had when called, without a consumer
- * group (manual assignment: nothing is committed, no group is created on the broker). The one read-to-end helper of
+ * Read partitions of a topic from their beginning (or a group's committed offsets) to the end offsets they had when
+ * called (or the given ones), without joining a consumer group (manual assignment: nothing is committed here). The one read-to-end helper of
  * the project: state store restore, `tail`, `export`, `up`'s summary and the tests use it.
  *
  * "The end" is exact, not a timeout: the high watermark of each partition is taken first; a partition is done when
@@ -42,7 +63,7 @@ export interface ReadToEndOptions {
 export async function readToEnd(o: ReadToEndOptions): Promise<number> {
   const consumer = (new (rdkafka().KafkaConsumer)(
     o.client.properties({
-      'group.id': `personahub-reader-${randomUUID()}`,
+      'group.id': o.groupId ?? `personahub-reader-${randomUUID()}`,
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
       'isolation.level': o.readUncommitted ? 'read_uncommitted' : 'read_committed',
@@ -54,7 +75,9 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
   await promisify<void>((cb) => consumer.connect({ timeout: OP_TIMEOUT_MS }, (err) => cb(err)), 'reader connect');
   let count = 0;
   try {
-    const partitions = o.partitions ?? (await partitionsOf(consumer, o.topic));
+    o.onConsumer?.(consumer);
+    const partitions = o.partitions ?? (o.ends ? [...o.ends.keys()].sort((a, b) => a - b) : await partitionsOf(consumer, o.topic));
+    const committed = o.from === 'committed' ? await committedOffsets(consumer, o.topic, partitions) : undefined;
     const ends = new Map<number, number>();
     const starts: Array<{ topic: string; partition: number; offset: number }> = [];
     for (const p of partitions) {
@@ -62,17 +85,22 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
         (cb) => consumer.queryWatermarkOffsets(o.topic, p, OP_TIMEOUT_MS, cb as never),
         `watermarks of ${o.topic}[${p}]`,
       );
-      const start = o.from === 'end' ? w.highOffset : w.lowOffset;
-      if (w.highOffset > start || o.follow) ends.set(p, w.highOffset);
+      const end = o.ends?.get(p) ?? w.highOffset;
+      const start = o.from === 'end' ? end : Math.max(w.lowOffset, committed?.get(p) ?? w.lowOffset);
+      if (end > start || o.follow) ends.set(p, end);
       starts.push({ topic: o.topic, partition: p, offset: start });
     }
+    o.onRange?.(starts.map((s) => ({ partition: s.partition, start: s.offset, end: Math.max(s.offset, ends.get(s.partition) ?? s.offset) })));
     const pending = new Set([...ends].filter(([p, end]) => end > starts.find((s) => s.partition === p)!.offset).map(([p]) => p));
     const remaining = () => {
       let n = 0;
       for (const p of pending) n += Math.max(0, ends.get(p)! - (positionOf(consumer, o.topic, p) ?? 0));
       return n;
     };
-    if (!o.follow && pending.size === 0) return 0;
+    if (!o.follow && pending.size === 0) {
+      await o.onEnd?.();
+      return 0;
+    }
     consumer.assign(starts);
     consumer.setDefaultConsumeTimeout(100);
     consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
@@ -85,6 +113,9 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
       });
       for (const m of batch) {
         if (o.limit !== undefined && count >= o.limit) break;
+        // A batch may reach past a partition's end offset (records written since the start, or a pinned `ends`):
+        // those are not part of this read.
+        if (!o.follow && m.offset >= (ends.get(m.partition) ?? 0)) continue;
         count++;
         await o.onRecord(toConsumedRecord(m));
       }
@@ -93,7 +124,10 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
         if (pos !== undefined && pos >= ends.get(p)!) pending.delete(p);
       }
       o.onProgress?.(remaining());
-      if (!o.follow && pending.size === 0) break;
+      if (!o.follow && pending.size === 0) {
+        await o.onEnd?.();
+        break;
+      }
     }
   } finally {
     await promisify<void>((cb) => consumer.disconnect((err) => cb(err)), 'reader disconnect').catch(() => undefined);
@@ -109,6 +143,17 @@ async function partitionsOf(consumer: KafkaConsumer, topic: string): Promise<num
   );
   const t = md.topics.find((x) => x.name === topic);
   return (t?.partitions ?? []).map((p) => p.id).sort((a, b) => a - b);
+}
+
+/** The group's committed offsets (next offset to read); undefined for a partition without one. */
+async function committedOffsets(consumer: KafkaConsumer, topic: string, partitions: number[]): Promise<Map<number, number | undefined>> {
+  if (partitions.length === 0) return new Map();
+  const list = await promisify<Array<{ partition: number; offset: number }>>(
+    (cb) => consumer.committed(partitions.map((partition) => ({ topic, partition })), OP_TIMEOUT_MS, cb as never),
+    `committed offsets on ${topic}`,
+  );
+  // librdkafka reports "no committed offset" as a negative logical offset (-1001 = INVALID).
+  return new Map(list.map((tp) => [tp.partition, tp.offset >= 0 ? tp.offset : undefined]));
 }
 
 function positionOf(consumer: KafkaConsumer, topic: string, partition: number): number | undefined {

@@ -49,6 +49,12 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['stage', 'code'] as const,
       registers: r,
     }),
+    recordsReplayed: new Counter({
+      name: 'personahub_records_replayed_total',
+      help: 'Records re-injected by `personahub dlq replay` that the stage has now handled, by the code they were dead-lettered with and how it went this time (ok, filtered, dead_lettered again)',
+      labelNames: ['stage', 'code', 'outcome'] as const,
+      registers: r,
+    }),
     recordRetries: new Counter({
       name: 'personahub_record_retries_total',
       help: 'Retries of a record after a retriable stage failure',

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { classify, isInfrastructure, poison, type ErrorCode, type PersonahubError } from '../errors.js';
-import { DLQ_HEADERS } from '../contracts/dlq.js';
+import { ERROR_CODES, classify, isInfrastructure, poison, type ErrorCode, type PersonahubError } from '../errors.js';
+import { DLQ_HEADERS, REPLAY_HEADERS } from '../contracts/dlq.js';
 import type { Metrics } from '../metrics/catalogue.js';
 import type { Codec } from './codec.js';
 import type { RuntimeConfig } from './config.js';
@@ -17,6 +17,8 @@ export interface RecordResult {
   deadLetterCode?: ErrorCode;
   /** Why a filtered record has no output (also the metric's reason label). */
   filterReason?: FilterReason;
+  /** The record was re-injected by `personahub dlq replay`: the code of the dead letter it was replayed from. */
+  replayedCode?: ErrorCode;
 }
 
 export interface RawRecord {
@@ -63,10 +65,12 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
   let attempt = 1;
   let infraWaits = 0;
   let firstFailureAt: string | undefined;
+  const replayedCode = replayedFrom(rec.meta.headers);
+  const done = (r: RecordResult): RecordResult => (replayedCode ? { ...r, replayedCode } : r);
   const deadLetter = (err: PersonahubError): RecordResult => {
     observe('dead_lettered');
     d.logger.warn({ err: { code: err.code, kind: err.kind, message: err.message }, ...rec.meta }, 'dead-lettering record');
-    return {
+    return done({
       outcome: 'dead_lettered',
       deadLetterCode: err.code,
       messages: [
@@ -75,6 +79,8 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
           logicalTopic: 'dlq',
           key: rec.key,
           value: rec.value ?? Buffer.alloc(0),
+          // The input's own headers first (a replayed record's personahub.replay.* among them, unchanged: the
+          // next replay reads its attempt count and origin from them), then this failure's reason.
           headers: {
             ...rec.meta.headers,
             [DLQ_HEADERS.kind]: err.kind,
@@ -82,14 +88,15 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
             [DLQ_HEADERS.message]: err.message.slice(0, 2000),
             [DLQ_HEADERS.stage]: stageName,
             [DLQ_HEADERS.attempts]: String(attempt),
-            [DLQ_HEADERS.firstFailureAt]: firstFailureAt ?? new Date().toISOString(),
+            // A replayed record failed first before its first dead letter: that time is kept across replays.
+            [DLQ_HEADERS.firstFailureAt]: rec.meta.headers[REPLAY_HEADERS.firstFailureAt] ?? firstFailureAt ?? new Date().toISOString(),
             [DLQ_HEADERS.sourceTopic]: rec.meta.topic,
             [DLQ_HEADERS.sourcePartition]: String(rec.meta.partition),
             [DLQ_HEADERS.sourceOffset]: rec.meta.offset,
           },
         },
       ],
-    };
+    });
   };
 
   let input: unknown;
@@ -117,7 +124,7 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
         const reason = Array.isArray(outputs) ? 'unspecified' : outputs.filtered;
         d.metrics.recordsFiltered.inc({ stage: stageName, reason });
         observe('filtered');
-        return { outcome: 'filtered', messages: [], filterReason: reason };
+        return done({ outcome: 'filtered', messages: [], filterReason: reason });
       }
       const messages: PreparedMessage[] = [];
       for (const out of outputs) {
@@ -137,7 +144,7 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
         messages.push(msg);
       }
       observe('ok');
-      return { outcome: 'ok', messages };
+      return done({ outcome: 'ok', messages });
     } catch (e) {
       if (signal.aborted) return undefined;
       err = classify(e);
@@ -159,6 +166,18 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
     if (!(await sleep(delay, signal))) return undefined;
     attempt++;
   }
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/**
+ * The dead-letter code a replayed record was replayed from, or undefined when it is not a replay. A replay header
+ * naming no known code (written by hand) counts as `internal`: metric labels stay a closed set.
+ */
+function replayedFrom(headers: Record<string, string>): ErrorCode | undefined {
+  if (headers[REPLAY_HEADERS.id] === undefined) return undefined;
+  const code = headers[REPLAY_HEADERS.code];
+  return code !== undefined && KNOWN_CODES.has(code) ? (code as ErrorCode) : 'internal';
 }
 
 /** The stage's view of one record; `signal` is a per-record dependent signal, made on first use only. */

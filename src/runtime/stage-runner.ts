@@ -30,6 +30,13 @@ const STALL_MS = 10_000;
  */
 const MAX_CONSECUTIVE_FAILED_ROUNDS = 5;
 
+/**
+ * Codes most replays follow (an LLM endpoint that was away or misbehaving, a contract fixed): their replay counters
+ * are exported at 0 from the start, so the first replay after a start shows in rate(). Other codes appear with
+ * their first replayed record.
+ */
+const REPLAY_PRIMED_CODES = ['llm_connection', 'llm_timeout', 'llm_server_error', 'llm_circuit_open', 'schema_invalid'] as const;
+
 /** Ports the runner talks to Kafka through; tests pass fakes, production builds them on librdkafka. */
 export interface RunnerPorts {
   consumer: ConsumerPort;
@@ -225,6 +232,7 @@ export class StageRunner {
     for (const topic of Object.keys(this.stage.outputs)) this.metrics.recordsOut.inc({ stage, topic }, 0);
     for (const reason of FILTER_REASONS) this.metrics.recordsFiltered.inc({ stage, reason }, 0);
     for (const code of ['decode_failed', 'schema_invalid', 'invalid_utf8', 'schema_subject_mismatch'] as const) this.metrics.recordsDeadLettered.inc({ stage, code }, 0);
+    for (const code of REPLAY_PRIMED_CODES) for (const outcome of ['ok', 'filtered', 'dead_lettered'] as const) this.metrics.recordsReplayed.inc({ stage, code, outcome }, 0);
     this.metrics.transactions.inc({ stage, outcome: 'committed' }, 0);
     this.metrics.stageReady.set({ stage }, 0);
   }
@@ -369,6 +377,7 @@ export class StageRunner {
       for (const x of r.results) {
         if (x.outcome === 'dead_lettered') this.metrics.recordsDeadLettered.inc({ stage, code: x.deadLetterCode ?? 'internal' });
         else for (const m of x.messages) this.metrics.recordsOut.inc({ stage, topic: m.logicalTopic });
+        if (x.replayedCode) this.metrics.recordsReplayed.inc({ stage, code: x.replayedCode, outcome: x.outcome });
       }
       this.metrics.committedOffset.set({ stage, topic: this.stage.input.topic, partition: String(r.s.partition) }, r.watermark);
     }

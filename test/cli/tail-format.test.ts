@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatRecord } from '../../src/cli/commands/tail.js';
 import { formatIngestSummary } from '../../src/cli/commands/ingest.js';
-import { DLQ_HEADERS } from '../../src/contracts/dlq.js';
+import { DLQ_HEADERS, REPLAY_HEADERS } from '../../src/contracts/dlq.js';
 import { emptySummary } from '../../src/ingest/types.js';
 
 describe('tail and ingest output', () => {
@@ -24,6 +24,19 @@ describe('tail and ingest output', () => {
     const text = formatRecord({ ...base, headers, value: undefined, raw: Buffer.from('{broken'), error: 'not JSON' });
     expect(text).toContain('dead-lettered by pagefilter: poison/decode_failed after 1 attempt(s): payload is not JSON');
     expect(text).toContain('(undecodable: not JSON)\n{broken');
+  });
+
+  it('shows where a replayed record came from', () => {
+    const headers = {
+      [REPLAY_HEADERS.id]: 'sel-0123456789abcdef',
+      [REPLAY_HEADERS.attempt]: '2',
+      [REPLAY_HEADERS.dlqTopic]: 'personas.unique.dlq.synthesize-math',
+      [REPLAY_HEADERS.dlqPartition]: '0',
+      [REPLAY_HEADERS.dlqOffset]: '41',
+    };
+    expect(formatRecord({ ...base, headers, value: { a: 1 } })).toContain(
+      'replayed (attempt 2, replay sel-0123456789abcdef) from personas.unique.dlq.synthesize-math p0 @41',
+    );
   });
 
   it('summarises an ingest with skip reasons', () => {

@@ -32,6 +32,7 @@ describe('grafana dashboard', () => {
     for (const metric of [
       'personahub_records_in_total', 'personahub_records_out_total', 'personahub_consumer_lag_records',
       'personahub_processing_seconds_bucket', 'personahub_in_flight_records', 'personahub_records_dead_lettered_total',
+      'personahub_records_replayed_total',
       'personahub_llm_requests_total', 'personahub_llm_request_seconds_bucket', 'personahub_llm_errors_total',
       'personahub_llm_retries_total', 'personahub_llm_tokens_total', 'personahub_llm_cost_usd_total',
       'personahub_dedup_hits_total', 'personahub_llm_budget_remaining_usd',

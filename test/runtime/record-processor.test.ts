@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { fatal, poison, retriable } from '../../src/errors.js';
-import { DLQ_HEADERS } from '../../src/contracts/dlq.js';
+import { DLQ_HEADERS, REPLAY_HEADERS } from '../../src/contracts/dlq.js';
 import { createMetrics } from '../../src/metrics/catalogue.js';
 import { createLogger } from '../../src/logger.js';
 import { jsonCodec, type Stage, type StageContext } from '../../src/runtime/index.js';
@@ -81,6 +81,52 @@ describe('processRecord', () => {
       [DLQ_HEADERS.sourceTopic]: 'p.in',
       [DLQ_HEADERS.sourcePartition]: '2',
       [DLQ_HEADERS.sourceOffset]: '17',
+    });
+  });
+
+  describe('a record re-injected by `dlq replay`', () => {
+    const replayHeaders = {
+      [REPLAY_HEADERS.id]: 'sel-0123456789abcdef',
+      [REPLAY_HEADERS.attempt]: '2',
+      [REPLAY_HEADERS.code]: 'llm_timeout',
+      [REPLAY_HEADERS.dlqTopic]: 'p.in.dlq.s',
+      [REPLAY_HEADERS.dlqPartition]: '0',
+      [REPLAY_HEADERS.dlqOffset]: '40',
+      [REPLAY_HEADERS.originTopic]: 'p.in',
+      [REPLAY_HEADERS.originPartition]: '1',
+      [REPLAY_HEADERS.originOffset]: '3',
+      [REPLAY_HEADERS.firstFailureAt]: '2026-01-01T00:00:00.000Z',
+    };
+    const replayed = (value: string, headers: Record<string, string> = replayHeaders): RawRecord => {
+      const r = raw(value);
+      return { ...r, meta: { ...r.meta, headers: { ...r.meta.headers, ...headers } } };
+    };
+
+    it('that fails again is dead-lettered with its replay headers unchanged and its first failure time kept', async () => {
+      const r = await processRecord(deps(async () => { throw poison('llm_malformed_reply', 'still bad'); }), replayed('{"n":1}'), signal());
+      expect(r?.outcome).toBe('dead_lettered');
+      expect(r?.replayedCode).toBe('llm_timeout');
+      expect(r!.messages[0]!.headers).toMatchObject({
+        ...replayHeaders,
+        trace: 't1',
+        [DLQ_HEADERS.code]: 'llm_malformed_reply',
+        [DLQ_HEADERS.firstFailureAt]: '2026-01-01T00:00:00.000Z',
+        [DLQ_HEADERS.sourceOffset]: '17',
+      });
+    });
+
+    it('that succeeds or is filtered reports the code it was replayed from; a record never replayed reports none', async () => {
+      const ok = await processRecord(deps(async (rec) => [{ topic: 'out', key: 'x', value: { doubled: rec.n * 2 } }]), replayed('{"n":1}'), signal());
+      expect([ok?.outcome, ok?.replayedCode]).toEqual(['ok', 'llm_timeout']);
+      const dropped = await processRecord(deps(async () => []), replayed('{"n":1}'), signal());
+      expect([dropped?.outcome, dropped?.replayedCode]).toEqual(['filtered', 'llm_timeout']);
+      const plain = await processRecord(deps(async () => []), raw('{"n":1}'), signal());
+      expect(plain).not.toHaveProperty('replayedCode');
+    });
+
+    it('a replay header naming no known code counts as internal (labels stay a closed set)', async () => {
+      const r = await processRecord(deps(async () => []), replayed('{"n":1}', { ...replayHeaders, [REPLAY_HEADERS.code]: 'made-up' }), signal());
+      expect(r?.replayedCode).toBe('internal');
     });
   });
 

@@ -9,6 +9,7 @@ import { register as up } from './up.js';
 import { register as run } from './run.js';
 import { register as ingest } from './ingest.js';
 import { register as tail } from './tail.js';
+import { register as dlq } from './dlq.js';
 import { register as exportTopic } from './export.js';
 import { register as bench } from './bench.js';
 
@@ -16,4 +17,4 @@ import { register as bench } from './bench.js';
  * Every subcommand module, in help order. Each module exports `register(program: Command): void`.
  * Add a new command by adding its module here.
  */
-export const COMMANDS: Array<(program: Command) => void> = [up, sim, llmCheck, topics, schemas, run, ingest, tail, exportTopic, dedup, dedupEval, bench];
+export const COMMANDS: Array<(program: Command) => void> = [up, sim, llmCheck, topics, schemas, run, ingest, tail, dlq, exportTopic, dedup, dedupEval, bench];

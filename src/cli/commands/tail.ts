@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { DLQ_HEADERS } from '../../contracts/dlq.js';
+import { DLQ_HEADERS, REPLAY_HEADERS } from '../../contracts/dlq.js';
 import { createKafka } from '../../kafka/client.js';
 import { jsonCodec } from '../../runtime/json-codec.js';
 import { readTopic, type TopicRecord } from '../read-topic.js';
@@ -22,8 +22,12 @@ export function formatRecord(r: TopicRecord): string {
     ? `\n   dead-lettered by ${r.headers[DLQ_HEADERS.stage]}: ${r.headers[DLQ_HEADERS.kind]}/${r.headers[DLQ_HEADERS.code]} ` +
       `after ${r.headers[DLQ_HEADERS.attempts]} attempt(s): ${r.headers[DLQ_HEADERS.message]}`
     : '';
+  const replay = r.headers[REPLAY_HEADERS.id]
+    ? `\n   replayed (attempt ${r.headers[REPLAY_HEADERS.attempt]}, replay ${r.headers[REPLAY_HEADERS.id]}) from ` +
+      `${r.headers[REPLAY_HEADERS.dlqTopic]} p${r.headers[REPLAY_HEADERS.dlqPartition]} @${r.headers[REPLAY_HEADERS.dlqOffset]}`
+    : '';
   const body = r.error === undefined ? JSON.stringify(r.value, null, 2) : `(undecodable: ${r.error})\n${r.raw?.toString('utf8') ?? ''}`;
-  return `${head}${reason}\n${body}\n`;
+  return `${head}${reason}${replay}\n${body}\n`;
 }
 
 export function register(program: Command): void {

@@ -8,8 +8,9 @@ import { rdkafka } from '../src/kafka/client.js';
  */
 export async function rawPipe(kafka: Kafka, input: string, output: string, count: number, group: string): Promise<void> {
   const consumer = new (rdkafka().KafkaConsumer)(
-    kafka.properties({ 'group.id': group, 'enable.auto.commit': false, 'auto.offset.reset': 'earliest', 'group.protocol': 'consumer' }) as never,
-    {},
+    kafka.properties({ 'group.id': group, 'enable.auto.commit': false, 'group.protocol': 'consumer' }) as never,
+    // A topic property: given only in the global config, the (empty) topic config's default `latest` wins.
+    { 'auto.offset.reset': 'earliest' },
   );
   const producer = new (rdkafka().Producer)(kafka.properties({ 'enable.idempotence': true, 'linger.ms': 5, dr_cb: true }) as never, {});
   await new Promise<void>((res, rej) => consumer.connect({ timeout: 30_000 }, (e) => (e ? rej(e) : res())));

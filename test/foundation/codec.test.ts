@@ -55,3 +55,35 @@ describe('invalid UTF-8 is refused, never repaired (issue #11)', () => {
     expect(await codec.decode('t', Buffer.from(JSON.stringify({ text })))).toEqual({ text });
   });
 });
+
+describe('registry codec encode: latest schema id memo', () => {
+  const fakeClient = (answers: Array<number | Error>) => {
+    let calls = 0;
+    const client = {
+      getLatestSchemaMetadata: async () => {
+        const a = answers[Math.min(calls++, answers.length - 1)]!;
+        if (a instanceof Error) throw a;
+        return { id: a };
+      },
+    } as unknown as SchemaRegistryClient;
+    return { client, calls: () => calls };
+  };
+
+  it('concurrent encodes of a topic share one lookup and frame the id', async () => {
+    const f = fakeClient([7]);
+    const c = createRegistryCodec(f.client);
+    const out = await Promise.all(Array.from({ length: 100 }, (_, n) => c.encode('t', { n })));
+    expect(f.calls()).toBe(1);
+    expect(out.every((b) => b[0] === 0 && b.readUInt32BE(1) === 7)).toBe(true);
+    expect(JSON.parse(out[3]!.subarray(5).toString('utf8'))).toEqual({ n: 3 });
+  });
+
+  it('a failed lookup is not memoised: the next encode asks again', async () => {
+    const f = fakeClient([Object.assign(new Error('down'), { status: 503 }), 9]);
+    const c = createRegistryCodec(f.client);
+    const e = await c.encode('t', {}).then(() => undefined, (err: unknown) => err);
+    expect(isPersonahubError(e) && e.code === 'registry_unavailable').toBe(true);
+    expect((await c.encode('t', {})).readUInt32BE(1)).toBe(9);
+    expect(f.calls()).toBe(2);
+  });
+});

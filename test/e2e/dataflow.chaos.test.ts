@@ -26,7 +26,8 @@ import { privateStack, type PrivateStack } from './private-stack.js';
  * Exactly-once under crashes and outages, on the whole dataflow: ≥ 1,000 documents through every stage, run as six
  * `personahub run` processes on a Kafka and registry of the test's own (ports CHAOS_STACK_BASE_PORT, default 29192,
  * to +3; the processes' /metrics on +100 to +105), while the test
- *   - SIGKILLs random stage processes at random moments (CHAOS_DATAFLOW_KILLS, default 20) and restarts them,
+ *   - SIGKILLs random stage processes at random moments (CHAOS_DATAFLOW_KILLS, default 20) and restarts them, plus
+ *     the dedup process once while the registry is down (its restarted store restore must wait for the registry),
  *   - stops the broker for 32 s, and
  *   - stops the (in-memory) registry for 60 s, so it comes back empty; the stages wait until the subjects are registered
  *     again (`personahub schemas register`, as an operator would), which gives them their former ids.
@@ -260,7 +261,15 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
     await killBurst(Math.ceil(KILLS / 3));
     say('registry down for 60 s');
     stack.down('registry');
-    await new Promise((r) => setTimeout(r, REGISTRY_OUTAGE_MS));
+    // One kill on purpose while the registry is away: the restarted dedup process must restore its state store
+    // without the registry (a restore that skipped undecodable entries once let 20 exact duplicates through).
+    await new Promise((r) => setTimeout(r, 5_000));
+    const dedup = procs[GROUPS.findIndex((g) => g.includes('dedup'))]!;
+    killedByTest.add(dedup.proc);
+    dedup.proc.kill('SIGKILL');
+    await dedup.exited;
+    say('killed the dedup process during the registry outage');
+    await new Promise((r) => setTimeout(r, REGISTRY_OUTAGE_MS - 5_000));
     stack.up('registry');
     say('registry back, empty');
     // The stages wait (not-ready, "run `personahub schemas register`") until the operator re-registers the

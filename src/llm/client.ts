@@ -15,6 +15,7 @@ import { UsageLedger, type Labels } from './ledger.js';
 import { probeStructuredOutput, type ProbeResult } from './probe-structured.js';
 import { dropNulls, strictJsonSchema } from './strict-schema.js';
 import { extractJson, structuredRequest } from './structured-output.js';
+import { cacheKey, cacheModeFor, type CacheMode, type ResponseCache } from './cache/index.js';
 import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, StructuredResult } from './types.js';
 
 /**
@@ -36,6 +37,8 @@ export interface LlmClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Random source for backoff jitter (tests may fix it). */
   random?: () => number;
+  /** The response cache (llm.cache); without one every call goes to the endpoint whatever the config says. */
+  cache?: ResponseCache;
 }
 
 const SCENARIO_NONE = 'none';
@@ -71,6 +74,7 @@ export class OpenAiLlmClient implements LlmClient {
   private readonly ledger: UsageLedger;
   private readonly logger: Logger | undefined;
   private readonly random: () => number;
+  private readonly cache: ResponseCache | undefined;
   private readonly unsubscribe: () => void;
   private budgetLogged = false;
 
@@ -79,6 +83,7 @@ export class OpenAiLlmClient implements LlmClient {
     this.metrics = opts.metrics ?? createMetrics();
     this.logger = opts.logger;
     this.random = opts.random ?? Math.random;
+    this.cache = opts.cache;
     const e = this.config.endpoint;
     const env = opts.env ?? process.env;
     this.ep = sharedEndpoint(e);
@@ -175,6 +180,18 @@ export class OpenAiLlmClient implements LlmClient {
     const { model, params, timeoutMs } = this.settings(req.stage, req.scenario, req.model, req.params);
     const labels: Labels = { stage: req.stage, scenario: req.scenario ?? SCENARIO_NONE, model };
     const { jsonSchema, original } = strictJsonSchema(req.schema);
+    const recorded: Record<string, string | number | boolean | null> = { model };
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) recorded[k] = v;
+    // The cache is consulted before anything that could call the endpoint (the structured-output probe included).
+    const cacheMode: CacheMode = this.cache ? cacheModeFor(this.config.cache, req.stage) : 'off';
+    const key =
+      cacheMode === 'off'
+        ? undefined
+        : cacheKey({ model, messages: req.messages, schemaName: sanitizeName(req.schemaName), jsonSchema, params: this.wireParams(params) });
+    if (key !== undefined) {
+      const hit = await this.fromCache(req, key, labels, recorded);
+      if (hit) return hit;
+    }
     const { mode } = await this.structuredMode(model, req.signal);
     let messages = req.messages;
     const usage = { inputTokens: 0, outputTokens: 0 };
@@ -218,9 +235,34 @@ export class OpenAiLlmClient implements LlmClient {
         };
       }),
     );
-    const recorded: Record<string, string | number | boolean | null> = { model };
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) recorded[k] = v;
-    return { value, model: replyModel, simulated, usage, attempts, params: recorded };
+    if (key === undefined) return { value, model: replyModel, simulated, usage, attempts, params: recorded };
+    if (cacheMode === 'read-write')
+      this.cache!.put({ key, model: replyModel, simulated, reply: value, usage, stage: req.stage, createdAt: new Date().toISOString() });
+    return { value, model: replyModel, simulated, usage, attempts, params: recorded, cache: { hit: false, key } };
+  }
+
+  /**
+   * A cached reply for `key`, validated against the caller's schema; undefined on a miss. A stored reply that no
+   * longer satisfies the schema is counted `invalid` and the call is made again (its new reply replaces it in
+   * read-write mode): never returned as is, never repaired. A hit is charged nothing and sends nothing.
+   */
+  private async fromCache<T>(req: StructuredRequest<T>, key: string, labels: Labels, params: StructuredResult<T>['params']): Promise<StructuredResult<T> | undefined> {
+    const at = { stage: labels.stage, scenario: labels.scenario };
+    const entry = await this.cache!.get(key, req.signal);
+    if (!entry) {
+      this.metrics.llmCacheLookups.inc({ ...at, outcome: 'miss' });
+      return undefined;
+    }
+    const r = req.schema.safeParse(entry.reply);
+    if (!r.success) {
+      this.metrics.llmCacheLookups.inc({ ...at, outcome: 'invalid' });
+      this.logger?.warn({ ...at, key, issue: r.error.issues[0]?.message }, 'cached LLM reply does not satisfy the schema; calling the endpoint again');
+      return undefined;
+    }
+    this.metrics.llmCacheLookups.inc({ ...at, outcome: 'hit' });
+    this.metrics.llmCacheSavedTokens.inc({ ...at, direction: 'input' }, entry.usage.inputTokens);
+    this.metrics.llmCacheSavedTokens.inc({ ...at, direction: 'output' }, entry.usage.outputTokens);
+    return { value: r.data, model: entry.model, simulated: entry.simulated, usage: entry.usage, attempts: 0, params, cache: { hit: true, key } };
   }
 
   private parseReply<T>(data: OpenAI.Chat.Completions.ChatCompletion, schema: z.ZodType<T>, original: Record<string, unknown>, labels: Labels): T | MalformedReply {
@@ -396,6 +438,7 @@ export class OpenAiLlmClient implements LlmClient {
 
   async close(): Promise<void> {
     this.unsubscribe();
+    await this.cache?.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Usage } from '../contracts/provenance.js';
+import type { CacheMark, Usage } from '../contracts/provenance.js';
 
 /**
  * The small interface stages depend on. The real implementation (src/llm/client.ts) uses the `openai` client
@@ -33,9 +33,11 @@ export interface StructuredResult<T> {
   /** True when the endpoint identified itself as the personahub simulator. */
   simulated: boolean;
   usage: Usage;
-  /** Attempts it took (1 = first try succeeded). */
+  /** Attempts it took (1 = first try succeeded; 0 = answered from the response cache). */
   attempts: number;
   params: Record<string, string | number | boolean | null>;
+  /** Set when the response cache was consulted (llm.cache): hit = answered from it, no call made. */
+  cache?: CacheMark;
 }
 
 export interface EmbeddingResult {

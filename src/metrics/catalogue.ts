@@ -203,6 +203,46 @@ export function createMetrics(registry: Registry = new Registry()) {
       registers: r,
     })),
 
+    // ---- LLM response cache (src/llm/cache/) ------------------------------------------------------------------
+    llmCacheLookups: new Counter({
+      name: 'personahub_llm_cache_lookups_total',
+      help: 'Response cache lookups by outcome: hit (answered, no LLM call), miss, invalid (stored reply fails the schema now; called again)',
+      labelNames: ['stage', 'scenario', 'outcome'] as const,
+      registers: r,
+    }),
+    llmCacheSavedTokens: new Counter({
+      name: 'personahub_llm_cache_saved_tokens_total',
+      help: 'Tokens of the original calls answered from the cache instead (not paid again), by direction (input|output)',
+      labelNames: ['stage', 'scenario', 'direction'] as const,
+      registers: r,
+    }),
+    llmCacheWrites: new Counter({
+      name: 'personahub_llm_cache_writes_total',
+      help: 'Replies written to the cache topic, by outcome (ok|failed)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+    llmCacheEntries: new Gauge({
+      name: 'personahub_llm_cache_entries',
+      help: 'Cache entries held in memory by this process (bounded by llm.cache.maxEntries)',
+      registers: r,
+    }),
+    llmCacheBytes: new Gauge({
+      name: 'personahub_llm_cache_bytes',
+      help: 'Bytes of cached replies held in memory by this process (bounded by llm.cache.maxBytes)',
+      registers: r,
+    }),
+    llmCacheEvictions: new Counter({
+      name: 'personahub_llm_cache_evictions_total',
+      help: 'Entries dropped from memory to stay within the bounds (still on the topic; a lookup of them misses)',
+      registers: r,
+    }),
+    llmCacheEntriesIgnored: new Counter({
+      name: 'personahub_llm_cache_entries_ignored_total',
+      help: 'Values on the cache topic that are not a valid entry for their key (ignored, never repaired)',
+      registers: r,
+    }),
+
     // ---- LLM, OpenTelemetry GenAI semantic conventions (same calls as above, the names dashboards for LLM traffic read)
     /** gen_ai.client.token.usage: one observation per reply with usage and per token type (input|output). */
     genAiTokenUsage: new Histogram({

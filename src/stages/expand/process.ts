@@ -66,6 +66,7 @@ export function createExpandStage(config: Config, deps: StageDeps): Stage<Person
             params: { ...res.params, fanOut: cfg.fanOut, maxHops: cfg.maxHops, personasInCall: children.length },
             usage: res.usage,
             createdAt,
+            ...(res.cache ? { cache: res.cache } : {}),
           },
         };
         return { topic: out, key: c.id, value: persona };

@@ -84,6 +84,7 @@ export function createExtractStage(config: Config, deps: StageDeps): Stage<WebDo
             params: { ...res.params, specificity: cfg.specificity, truncated, personasInCall: picked.length },
             usage: res.usage,
             createdAt,
+            ...(res.cache ? { cache: res.cache } : {}),
           },
         };
         return { topic: out, key: p.id, value: persona };

@@ -63,6 +63,7 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, confi
           params: { ...res.params, ...templateParams, mode: cfg.mode, samplingRate: cfg.samplingRate },
           usage: res.usage,
           createdAt: new Date().toISOString(),
+          ...(res.cache ? { cache: res.cache } : {}),
         },
         lineage: {
           rootDocId: persona.rootDocId,

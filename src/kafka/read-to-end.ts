@@ -16,6 +16,11 @@ export interface ReadToEndOptions {
   partitions?: number[];
   /** Where to start (default: the beginning of each partition). */
   from?: 'beginning' | 'end';
+  /**
+   * Start offsets by partition, overriding `from` for the partitions named (a resumed export). An offset below the
+   * partition's low watermark starts at the low watermark.
+   */
+  startOffsets?: Readonly<Record<number, number>>;
   /** Keep reading past the end offsets taken at the start, until the signal aborts (`tail -f`). */
   follow?: boolean;
   /** Stop after this many records. */
@@ -24,8 +29,11 @@ export interface ReadToEndOptions {
   readUncommitted?: boolean;
   signal?: AbortSignal;
   onRecord(r: EndRecord): void | Promise<void>;
-  /** Called with the number of offsets still to read, as reading progresses (restore progress metrics). */
-  onProgress?(remaining: number): void;
+  /**
+   * Called after every poll with the number of offsets still to read (restore progress metrics); also while
+   * following with nothing new, so a caller can act on time (an export's age-based shard). Awaited.
+   */
+  onProgress?(remaining: number): void | Promise<void>;
 }
 
 /**
@@ -62,7 +70,8 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
         (cb) => consumer.queryWatermarkOffsets(o.topic, p, OP_TIMEOUT_MS, cb as never),
         `watermarks of ${o.topic}[${p}]`,
       );
-      const start = o.from === 'end' ? w.highOffset : w.lowOffset;
+      const given = o.startOffsets?.[p];
+      const start = given !== undefined ? Math.min(Math.max(given, w.lowOffset), w.highOffset) : o.from === 'end' ? w.highOffset : w.lowOffset;
       if (w.highOffset > start || o.follow) ends.set(p, w.highOffset);
       starts.push({ topic: o.topic, partition: p, offset: start });
     }
@@ -92,7 +101,7 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
         const pos = positionOf(consumer, o.topic, p);
         if (pos !== undefined && pos >= ends.get(p)!) pending.delete(p);
       }
-      o.onProgress?.(remaining());
+      await o.onProgress?.(remaining());
       if (!o.follow && pending.size === 0) break;
     }
   } finally {

@@ -141,6 +141,7 @@ describe('LLM response cache across runs (real broker, `up --fresh` twice)', () 
     expect(second.llmUsage.requests).toBe(0);
     expect(second.llmCache.misses).toBe(0);
     expect(second.llmCache.hits).toBe(first.llmCache.misses + first.llmCache.hits);
+    console.info(`llm-cache e2e: run 1 sent ${paid} requests (${first.llmCache.misses} misses, ${first.llmCache.hits} hits); run 2 sent 0 (${second.llmCache.hits} hits)`);
 
     // Candidates (extract's outputs) are a function of the documents alone: equal as a whole, record for record.
     const cand1 = await records(first.prefix, DATAFLOW_TOPICS.candidates);

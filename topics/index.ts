@@ -7,7 +7,7 @@ import { DOCUMENT_MAX_MESSAGE_BYTES, DOCUMENT_TOPIC_PREFIX, INPUT_MAX_MESSAGE_BY
 
 export * from './types.js';
 export { STAGE_INPUTS } from './dead-letters.js';
-export { LLM_CACHE_TOPIC } from './llm.js';
+export { LLM_CACHE_TOPIC, LLM_SPEND_TOPIC } from './llm.js';
 
 /**
  * Every topic of personahub. To add topics: create topics/<area>.ts exporting `readonly TopicDef[]` and list it

@@ -2,6 +2,8 @@ import { DAY_MS, type TopicDef } from './types.js';
 
 /** Base name of the response cache topic; its physical name is `llm.cache.topic` (see `shared`). */
 export const LLM_CACHE_TOPIC = 'llm.cache';
+/** Base name of the spend ledger of the budgets; its physical name is `llm.budgets.topic`. */
+export const LLM_SPEND_TOPIC = 'llm.spend';
 
 /**
  * The LLM response cache (src/llm/cache/): key = content address of a call, value = the accepted reply (plain JSON,
@@ -21,5 +23,16 @@ export const LLM_TOPIC_DEFS: readonly TopicDef[] = [
     retentionMs: 30 * DAY_MS,
     shared: true,
     configs: { 'min.compaction.lag.ms': '0', 'segment.ms': String(6 * 60 * 60 * 1000) },
+  },
+  {
+    // Budgets (src/llm/budget/): each instance's cumulative spend per budget and raised limits. Compacted only: the
+    // latest value per key is the state (a few records per instance and budget); never time-deleted, or spend
+    // already counted would be forgotten and the budget would start again.
+    name: LLM_SPEND_TOPIC,
+    description: 'LLM budgets: cumulative spend per instance and budget, and raised limits; compacted, shared across instances',
+    partitions: 1,
+    cleanupPolicy: 'compact',
+    shared: true,
+    configs: { 'min.compaction.lag.ms': '0', 'segment.ms': String(60 * 60 * 1000) },
   },
 ];

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { LLM_CACHE_TOPIC, topicsFor } from '../../topics/index.js';
+import { LLM_CACHE_TOPIC, LLM_SPEND_TOPIC, topicsFor } from '../../topics/index.js';
 import type { Config } from '../config/schema.js';
 import { LOCAL_DEFAULTS } from '../config/services.js';
 import { fatal } from '../errors.js';
@@ -64,4 +64,7 @@ export async function applyTopicsAndSchemas(config: Config, prefix: string, logg
 }
 
 /** Physical names of the shared topics (topics/ `shared`), from config: they never take a run prefix. */
-export const sharedTopicNames = (config: Config): Record<string, string> => ({ [LLM_CACHE_TOPIC]: config.llm.cache.topic });
+export const sharedTopicNames = (config: Config): Record<string, string> => ({
+  [LLM_CACHE_TOPIC]: config.llm.cache.topic,
+  [LLM_SPEND_TOPIC]: config.llm.budgets.topic,
+});

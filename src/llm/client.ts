@@ -15,6 +15,8 @@ import { UsageLedger, type Labels } from './ledger.js';
 import { probeStructuredOutput, type ProbeResult } from './probe-structured.js';
 import { dropNulls, strictJsonSchema } from './strict-schema.js';
 import { extractJson, structuredRequest } from './structured-output.js';
+import type { SharedBudgets } from './budget/budgets.js';
+import type { PauseGate } from './budget/gate.js';
 import { cacheKey, cacheModeFor, type CacheMode, type ResponseCache } from './cache/index.js';
 import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, StructuredResult } from './types.js';
 
@@ -39,6 +41,8 @@ export interface LlmClientOptions {
   random?: () => number;
   /** The response cache (llm.cache); without one every call goes to the endpoint whatever the config says. */
   cache?: ResponseCache;
+  /** Per-scenario / per-stage budgets (llm.budgets), shared through the spend ledger. */
+  budgets?: SharedBudgets;
 }
 
 const SCENARIO_NONE = 'none';
@@ -75,6 +79,7 @@ export class OpenAiLlmClient implements LlmClient {
   private readonly logger: Logger | undefined;
   private readonly random: () => number;
   private readonly cache: ResponseCache | undefined;
+  private readonly budgets: SharedBudgets | undefined;
   private readonly unsubscribe: () => void;
   private budgetLogged = false;
 
@@ -84,6 +89,7 @@ export class OpenAiLlmClient implements LlmClient {
     this.logger = opts.logger;
     this.random = opts.random ?? Math.random;
     this.cache = opts.cache;
+    this.budgets = opts.budgets;
     const e = this.config.endpoint;
     const env = opts.env ?? process.env;
     this.ep = sharedEndpoint(e);
@@ -103,6 +109,10 @@ export class OpenAiLlmClient implements LlmClient {
       if (state === CircuitState.Closed) this.logger?.info({ endpoint: this.ep.label }, 'LLM circuit closed');
     });
     this.unsubscribe = () => sub.dispose();
+  }
+
+  gate(stage: string, scenario?: string): PauseGate | undefined {
+    return this.budgets?.gate(stage, scenario);
   }
 
   /** Estimated spend so far (USD) by this client. */
@@ -344,7 +354,8 @@ export class OpenAiLlmClient implements LlmClient {
         this.adapt(`${labels.stage}/${labels.scenario}`, performance.now() - t0);
         if (reply.usage) {
           actual = reply.usage.input + reply.usage.output;
-          this.ledger.charge(labels, reply.usage.input, reply.usage.output);
+          const cost = this.ledger.charge(labels, reply.usage.input, reply.usage.output);
+          this.budgets?.charge(this.budgetsOf(labels), actual, cost);
           this.metrics.genAiTokenUsage.observe({ ...genAi, gen_ai_token_type: 'input' }, reply.usage.input);
           // Embeddings have no output tokens; the conventions record only the types an operation uses.
           if (operation === 'chat') this.metrics.genAiTokenUsage.observe({ ...genAi, gen_ai_token_type: 'output' }, reply.usage.output);
@@ -407,6 +418,8 @@ export class OpenAiLlmClient implements LlmClient {
           this.logger?.warn({ spentUsd: this.ledger.spentUsd, budgetUsd: this.config.budgetUsd, mode: this.config.budgetMode }, 'LLM budget reached: calls pause (or fail) until it is raised');
         }
         await this.ledger.admit(signal);
+        // Per-scenario / per-stage budgets: wait while exhausted, then count this request (every attempt is one).
+        await this.budgets?.admit(this.budgetsOf(labels), signal);
         return { value: await run(attempt, callId), attempts: attempt };
       } catch (thrown) {
         if (signal?.aborted) throw signal.reason;
@@ -436,9 +449,14 @@ export class OpenAiLlmClient implements LlmClient {
     }
   }
 
+  private budgetsOf(labels: Labels): string[] {
+    return this.budgets?.budgetsFor(labels.stage, labels.scenario === SCENARIO_NONE ? undefined : labels.scenario) ?? [];
+  }
+
   async close(): Promise<void> {
     this.unsubscribe();
     await this.cache?.close();
+    await this.budgets?.close();
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LOCAL_DEFAULTS } from '../config/services.js';
 import { STRUCTURED_MODES } from './structured-output.js';
 import { LlmCacheConfig } from './cache/config.js';
+import { LlmBudgetsConfig } from './budget/config.js';
 
 /**
  * The `llm` section. Limits are per endpoint and shared by every stage of a process (one limiter per base URL).
@@ -112,6 +113,7 @@ export const LlmConfig = z
     scenarios: z.record(z.string(), CallOverride).default({}).describe('Per-scenario overrides (win over the stage\'s)'),
     prices: z.record(z.string(), ModelPrice).default({}).describe('Price table by model name (exact, else longest prefix), for cost estimates'),
     budgetUsd: z.number().positive().optional().describe('Pause LLM work once estimated spend reaches this'),
+    budgets: LlmBudgetsConfig.describe('Limits per scenario and per stage (USD, tokens, requests), shared by every instance (src/llm/budget/)'),
     cache: LlmCacheConfig.describe('Response cache on a compacted topic, shared by every process and run (src/llm/cache/)'),
     budgetMode: z
       .enum(['pause', 'fail'])

@@ -46,7 +46,11 @@ export interface EmbeddingResult {
   usage: Usage;
 }
 
+import type { PauseGate } from './budget/gate.js';
+
 export interface LlmClient {
+  /** The pause gate of a stage's budgets (llm.budgets), or undefined when none applies. */
+  gate?(stage: string, scenario?: string): PauseGate | undefined;
   complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>>;
   embed(req: { stage: string; input: string[]; model?: string; signal?: AbortSignal }): Promise<EmbeddingResult>;
   close?(): Promise<void>;

@@ -203,6 +203,32 @@ export function createMetrics(registry: Registry = new Registry()) {
       registers: r,
     })),
 
+    // ---- budgets per scenario and stage (src/llm/budget/) ------------------------------------------------------
+    llmBudgetSpent: new Gauge({
+      name: 'personahub_llm_budget_spent',
+      help: 'Spend counted against a budget by every instance (shared through the spend ledger), by unit (requests|tokens|usd)',
+      labelNames: ['budget', 'unit'] as const,
+      registers: r,
+    }),
+    llmBudgetLimit: new Gauge({
+      name: 'personahub_llm_budget_limit',
+      help: 'The limit in force for a budget, by unit (configured, or raised with `personahub budget set`)',
+      labelNames: ['budget', 'unit'] as const,
+      registers: r,
+    }),
+    llmBudgetExhausted: new Gauge({
+      name: 'personahub_llm_budget_exhausted',
+      help: '1 while a budget is exhausted (the stages it applies to are paused), else 0',
+      labelNames: ['budget'] as const,
+      registers: r,
+    }),
+    stageBudgetPaused: new Gauge({
+      name: 'personahub_stage_budget_paused',
+      help: '1 while a stage has its partitions paused because a budget that applies to it is exhausted',
+      labelNames: ['stage'] as const,
+      registers: r,
+    }),
+
     // ---- LLM response cache (src/llm/cache/) ------------------------------------------------------------------
     llmCacheLookups: new Counter({
       name: 'personahub_llm_cache_lookups_total',

@@ -3,6 +3,9 @@ import { SCENARIOS } from '../contracts/scenarios.js';
 import { createLlmClient } from '../llm/index.js';
 import type { LlmClient } from '../llm/types.js';
 import { KafkaResponseCache, cacheInUse } from '../llm/cache/index.js';
+import { SharedBudgets } from '../llm/budget/budgets.js';
+import { budgetsInUse } from '../llm/budget/config.js';
+import { KafkaSpendLedger } from '../llm/budget/kafka-ledger.js';
 import { createKafka } from '../kafka/client.js';
 import type { Stage, StageDeps } from '../runtime/stage.js';
 import { registerStageFactory, stageFactoryNames } from '../runtime/registry.js';
@@ -42,7 +45,24 @@ function sharedLlm(ctx: StageFactoryContext): SharedLlm {
           logger: ctx.logger,
         })
       : undefined;
-    c = { client: createLlmClient(llm, { metrics: ctx.metrics, logger: ctx.logger, ...(cache ? { cache } : {}) }), users: 0 };
+    const budgets = budgetsInUse(llm.budgets)
+      ? new SharedBudgets(llm.budgets, {
+          metrics: ctx.metrics,
+          logger: ctx.logger,
+          ledger: (book) =>
+            new KafkaSpendLedger({
+              client: createKafka(ctx.config.kafka, { logger: ctx.logger, clientId: `${ctx.config.kafka.clientId}-llm-spend` }),
+              topic: llm.budgets.topic,
+              book,
+              flushMs: llm.budgets.flushMs,
+              logger: ctx.logger,
+            }),
+        })
+      : undefined;
+    c = {
+      client: createLlmClient(llm, { metrics: ctx.metrics, logger: ctx.logger, ...(cache ? { cache } : {}), ...(budgets ? { budgets } : {}) }),
+      users: 0,
+    };
     clients.set(ctx.config, c);
   }
   return c;

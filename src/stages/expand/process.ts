@@ -1,3 +1,4 @@
+import { gateOf } from '../gate.js';
 import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
 import { Persona } from '../../contracts/persona.js';
@@ -22,6 +23,7 @@ export function createExpandStage(config: Config, deps: StageDeps): Stage<Person
     input: { topic: DATAFLOW_TOPICS.unique, schema: Persona },
     outputs: { [out]: Persona },
     ordering: 'unordered',
+    ...gateOf(deps, EXPAND_STAGE),
     async process(parent, ctx) {
       if (parent.hop >= cfg.maxHops) return filtered('max_hop');
       const budgets = childBudgets(parent.budget ?? cfg.maxPersonasPerDocument, cfg.fanOut);

@@ -1,3 +1,4 @@
+import { gateOf } from '../gate.js';
 import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
 import { WebDocument } from '../../contracts/web-document.js';
@@ -38,6 +39,7 @@ export function createExtractStage(config: Config, deps: StageDeps): Stage<WebDo
     input: { topic: DATAFLOW_TOPICS.uniqueDocuments, schema: WebDocument },
     outputs: { [out]: Persona },
     ordering: 'unordered',
+    ...gateOf(deps, EXTRACT_STAGE),
     async process(doc, ctx) {
       const trimmed = doc.text.trim();
       if (trimmed.length < cfg.minTextChars) return filtered('too_short');

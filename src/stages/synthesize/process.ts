@@ -1,3 +1,4 @@
+import { gateOf } from '../gate.js';
 import type { z } from 'zod';
 import { filtered, type Stage, type StageDeps } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
@@ -37,6 +38,7 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, confi
     input: { topic: DATAFLOW_TOPICS.unique, schema: Persona },
     outputs: { [out]: outSchema },
     ordering: 'unordered',
+    ...gateOf(deps, name, scenario),
     async process(persona, ctx) {
       if (!cfg.enabled || !sampled(persona.id, scenario, cfg.samplingRate)) return filtered('sampled_out');
       const res = await deps.llm.complete({

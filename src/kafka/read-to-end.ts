@@ -25,6 +25,8 @@ export interface ReadToEndOptions {
   follow?: boolean;
   /** Stop after this many records. */
   limit?: number;
+  /** Longest a fetch waits at the broker for new data (default 100 ms; the spend ledger wants less). */
+  fetchWaitMaxMs?: number;
   /** read_committed by default: aborted transactional records are never delivered. */
   readUncommitted?: boolean;
   signal?: AbortSignal;
@@ -55,7 +57,7 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
       'enable.auto.offset.store': false,
       'isolation.level': o.readUncommitted ? 'read_uncommitted' : 'read_committed',
       'enable.partition.eof': true,
-      'fetch.wait.max.ms': 100,
+      'fetch.wait.max.ms': o.fetchWaitMaxMs ?? 100,
     }) as never,
     {},
   ) as RdConsumer);

@@ -337,7 +337,7 @@ export class OpenAiLlmClient implements LlmClient {
   ): Promise<R> {
     return this.ep.breaker.execute(async () => {
       const admittedIn = this.ep.breaker.state;
-      const permit = await this.ep.limiter.acquire(estTokens, signal);
+      const permit = await this.acquireWithinBudget(labels, estTokens, signal);
       // The circuit may have opened while this call waited for a slot: do not send it to a failing endpoint.
       if (admittedIn === CircuitState.Closed && this.ep.breaker.state !== CircuitState.Closed) {
         permit.release(0);
@@ -394,6 +394,22 @@ export class OpenAiLlmClient implements LlmClient {
     }, signal);
   }
 
+  /**
+   * A limiter slot for one HTTP request, counted against the call's budgets (llm.budgets) only once the slot is
+   * held, i.e. right before the request is sent: so what a process has counted is what it has in flight or done,
+   * never a queue of calls waiting for a slot, and the overshoot across instances is bounded by what they have in
+   * flight plus one ledger round trip. While a budget is exhausted the call waits without holding a slot.
+   */
+  private async acquireWithinBudget(labels: Labels, estTokens: number, signal: AbortSignal | undefined) {
+    const budgets = this.budgetsOf(labels);
+    for (;;) {
+      if (this.budgets && budgets.length > 0) await this.budgets.whenOpen(budgets, signal);
+      const permit = await this.ep.limiter.acquire(estTokens, signal);
+      if (!this.budgets || this.budgets.tryCount(budgets)) return permit;
+      permit.release(0); // spent while this call waited for its slot: wait for the budget again
+    }
+  }
+
   /** Feed adaptive concurrency: a reply (its kind and latency), or endpoint push-back (kind undefined). */
   private adapt(kind: string | undefined, latencyMs: number): void {
     const a = this.ep.adaptive;
@@ -418,8 +434,6 @@ export class OpenAiLlmClient implements LlmClient {
           this.logger?.warn({ spentUsd: this.ledger.spentUsd, budgetUsd: this.config.budgetUsd, mode: this.config.budgetMode }, 'LLM budget reached: calls pause (or fail) until it is raised');
         }
         await this.ledger.admit(signal);
-        // Per-scenario / per-stage budgets: wait while exhausted, then count this request (every attempt is one).
-        await this.budgets?.admit(this.budgetsOf(labels), signal);
         return { value: await run(attempt, callId), attempts: attempt };
       } catch (thrown) {
         if (signal?.aborted) throw signal.reason;

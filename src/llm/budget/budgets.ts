@@ -33,11 +33,10 @@ export class SharedBudgets {
   }
 
   /**
-   * Wait (abortable) until none of `budgets` is exhausted, then count one request against them in the same
-   * synchronous step. The wait happens only for calls already handed to a stage when the budget ran out: the
-   * runner stops handing out records as soon as the gate closes.
+   * Resolve (abortable) once none of `budgets` is exhausted; counts nothing. The wait happens only for calls already
+   * handed to a stage when the budget ran out: the runner stops handing out records as soon as the gate closes.
    */
-  async admit(budgets: readonly string[], signal?: AbortSignal): Promise<void> {
+  async whenOpen(budgets: readonly string[], signal?: AbortSignal): Promise<void> {
     if (budgets.length === 0) return;
     await this.ledger?.start();
     while (this.book.blocking(budgets) !== undefined) {
@@ -59,7 +58,23 @@ export class SharedBudgets {
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
+  }
+
+  /**
+   * Count one request against `budgets` if none is exhausted, in one synchronous step (so one process never counts
+   * past a limit); false when one is. Call it right before sending.
+   */
+  tryCount(budgets: readonly string[]): boolean {
+    if (budgets.length === 0) return true;
+    if (this.book.blocking(budgets) !== undefined) return false;
     this.book.add(budgets, { requests: 1 });
+    return true;
+  }
+
+  /** whenOpen + tryCount until it counts (tests and callers without a limiter). */
+  async admit(budgets: readonly string[], signal?: AbortSignal): Promise<void> {
+    do await this.whenOpen(budgets, signal);
+    while (!this.tryCount(budgets));
   }
 
   /** Charge one reply's tokens and estimated cost. */

@@ -24,7 +24,12 @@ export const LlmBudgetsConfig = z
       .regex(/^[A-Za-z0-9._-]+$/)
       .default('llm.spend')
       .describe('Compacted ledger topic holding each instance\'s spend and raised limits; not prefixed by a run prefix'),
-    flushMs: z.number().int().positive().default(200).describe('How often an instance publishes its spend (the cross-instance overshoot window)'),
+    flushMs: z
+      .number()
+      .int()
+      .positive()
+      .default(20)
+      .describe('Least time between two publications of an instance\'s spend (a burst of requests is one write); part of the cross-instance overshoot window'),
   })
   .prefault({});
 export type LlmBudgetsConfig = z.infer<typeof LlmBudgetsConfig>;

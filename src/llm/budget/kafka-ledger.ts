@@ -46,6 +46,8 @@ export class KafkaSpendLedger {
       client: this.o.client,
       topic: this.o.topic,
       follow: true,
+      // Another instance's spend must arrive fast: the wait here is part of the cross-instance overshoot.
+      fetchWaitMaxMs: 10,
       signal: this.stop.signal,
       onProgress: (remaining) => {
         if (remaining === 0) caughtUp();
@@ -63,10 +65,27 @@ export class KafkaSpendLedger {
     follower.catch((e: unknown) => {
       if (!this.stop.signal.aborted) this.o.logger.warn({ err: String(e) }, 'spend ledger follower stopped');
     });
-    await Promise.race([ready, follower.then(() => undefined)]);
-    this.timer = setInterval(() => void this.flush(), this.o.flushMs);
+    // Connect the producer before anything is admitted: a first flush that has to connect would leave this
+    // instance's early spend unpublished for as long as that takes.
+    await Promise.all([Promise.race([ready, follower.then(() => undefined)]), this.producerReady()]);
+    this.o.book.subscribe(() => this.schedule());
+  }
+
+  /**
+   * Publish soon after spend changes: at most one flush per flushMs, the first as soon as the event loop turns
+   * (so a burst of admissions becomes one write, and another instance sees it a produce + fetch later).
+   */
+  private schedule(): void {
+    if (this.timer || this.stop.signal.aborted) return;
+    const wait = Math.max(0, this.lastFlush + this.o.flushMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.lastFlush = Date.now();
+      void this.flush();
+    }, wait);
     this.timer.unref();
   }
+  private lastFlush = 0;
 
   private async producerReady(): Promise<Producer> {
     return (this.producer ??= (async () => {
@@ -98,7 +117,7 @@ export class KafkaSpendLedger {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     await this.flush().catch(() => undefined);
     this.stop.abort();
     const p = await this.producer?.catch(() => undefined);

@@ -222,13 +222,14 @@ export class OpenAiLlmClient implements LlmClient {
           .withResponse();
         const input = data.usage?.prompt_tokens ?? 0;
         const output = data.usage?.completion_tokens ?? 0;
+        const cachedInput = data.usage?.prompt_tokens_details?.cached_tokens ?? 0;
         usage.inputTokens += input;
         usage.outputTokens += output;
         replyModel = data.model || model;
         simulated =
           response.headers.get(SIMULATOR_HEADER) === '1' || data.system_fingerprint === SIMULATOR_FINGERPRINT || replyModel.startsWith(SIM_MODEL_PREFIX);
         return {
-          usage: data.usage ? { input, output } : undefined,
+          usage: data.usage ? { input, output, cachedInput } : undefined,
           use: () => {
             const parsed = this.parseReply(data, req.schema, original, labels);
             if (parsed instanceof MalformedReply) {
@@ -333,7 +334,7 @@ export class OpenAiLlmClient implements LlmClient {
     operation: GenAiOperation,
     estTokens: number,
     signal: AbortSignal | undefined,
-    send: (signal: AbortSignal | undefined) => Promise<{ usage: { input: number; output: number } | undefined; use: () => R }>,
+    send: (signal: AbortSignal | undefined) => Promise<{ usage: { input: number; output: number; cachedInput?: number } | undefined; use: () => R }>,
   ): Promise<R> {
     return this.ep.breaker.execute(async () => {
       const admittedIn = this.ep.breaker.state;
@@ -354,7 +355,7 @@ export class OpenAiLlmClient implements LlmClient {
         this.adapt(`${labels.stage}/${labels.scenario}`, performance.now() - t0);
         if (reply.usage) {
           actual = reply.usage.input + reply.usage.output;
-          const cost = this.ledger.charge(labels, reply.usage.input, reply.usage.output);
+          const cost = this.ledger.charge(labels, reply.usage.input, reply.usage.output, { cachedInputTokens: reply.usage.cachedInput ?? 0 });
           this.budgets?.charge(this.budgetsOf(labels), actual, cost);
           this.metrics.genAiTokenUsage.observe({ ...genAi, gen_ai_token_type: 'input' }, reply.usage.input);
           // Embeddings have no output tokens; the conventions record only the types an operation uses.

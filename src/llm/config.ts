@@ -56,8 +56,20 @@ export type EndpointConfig = z.infer<typeof EndpointConfig>;
 export const ModelPrice = z.object({
   inputPerMTok: z.number().nonnegative().describe('USD per million input tokens'),
   outputPerMTok: z.number().nonnegative().describe('USD per million output tokens'),
+  cachedInputPerMTok: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('USD per million input tokens the provider served from its prompt cache (usage.prompt_tokens_details.cached_tokens); default: the input price'),
+  batchDiscount: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('Share of the price charged for calls made through the Batch API (OpenAI: 0.5)'),
 });
 export type ModelPrice = z.infer<typeof ModelPrice>;
+export type ModelPriceInput = z.input<typeof ModelPrice>;
 
 export const SamplingParams = z.object({
   temperature: z.number().min(0).max(2).optional(),

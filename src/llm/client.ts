@@ -16,6 +16,7 @@ import { probeStructuredOutput, type ProbeResult } from './probe-structured.js';
 import { dropNulls, strictJsonSchema } from './strict-schema.js';
 import { extractJson, structuredRequest } from './structured-output.js';
 import type { SharedBudgets } from './budget/budgets.js';
+import { BatchQueue } from './batch/queue.js';
 import type { PauseGate } from './budget/gate.js';
 import { cacheKey, cacheModeFor, type CacheMode, type ResponseCache } from './cache/index.js';
 import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, StructuredResult } from './types.js';
@@ -132,6 +133,7 @@ export class OpenAiLlmClient implements LlmClient {
     for (const p of [s.params, sc.params, params]) for (const [k, v] of Object.entries(p ?? {})) if (v !== undefined) merged[k as keyof Params] = v;
     return {
       model: model ?? sc.model ?? s.model ?? this.config.model,
+      transport: sc.mode ?? s.mode ?? 'online',
       params: merged,
       timeoutMs: sc.timeoutMs ?? s.timeoutMs ?? this.config.endpoint.timeoutMs,
     };
@@ -187,7 +189,7 @@ export class OpenAiLlmClient implements LlmClient {
   }
 
   async complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>> {
-    const { model, params, timeoutMs } = this.settings(req.stage, req.scenario, req.model, req.params);
+    const { model, params, timeoutMs, transport } = this.settings(req.stage, req.scenario, req.model, req.params);
     const labels: Labels = { stage: req.stage, scenario: req.scenario ?? SCENARIO_NONE, model };
     const { jsonSchema, original } = strictJsonSchema(req.schema);
     const recorded: Record<string, string | number | boolean | null> = { model };
@@ -201,6 +203,13 @@ export class OpenAiLlmClient implements LlmClient {
     if (key !== undefined) {
       const hit = await this.fromCache(req, key, labels, recorded);
       if (hit) return hit;
+    }
+    if (transport === 'batch') {
+      const r = await this.completeInBatch(req, { model, params, labels, jsonSchema, original });
+      if (key === undefined) return { ...r, params: recorded };
+      if (cacheMode === 'read-write')
+        this.cache!.put({ key, model: r.model, simulated: r.simulated, reply: r.value, usage: r.usage, stage: req.stage, createdAt: new Date().toISOString() });
+      return { ...r, params: recorded, cache: { hit: false, key } };
     }
     const { mode } = await this.structuredMode(model, req.signal);
     let messages = req.messages;
@@ -250,6 +259,72 @@ export class OpenAiLlmClient implements LlmClient {
     if (cacheMode === 'read-write')
       this.cache!.put({ key, model: replyModel, simulated, reply: value, usage, stage: req.stage, createdAt: new Date().toISOString() });
     return { value, model: replyModel, simulated, usage, attempts, params: recorded, cache: { hit: false, key } };
+  }
+
+  /**
+   * One call through the Batch API (src/llm/batch/queue.ts): budgets and the process budget are applied per
+   * request as online, the structured-output mode is the configured one (`auto` means json_schema here: probing
+   * would be an online call), the reply is validated the same way, a malformed one is re-asked through a later
+   * batch (up to maxMalformedReplies, then poison), and usage is charged at the batch price.
+   */
+  private async completeInBatch<T>(
+    req: StructuredRequest<T>,
+    c: { model: string; params: Params; labels: Labels; jsonSchema: Record<string, unknown>; original: Record<string, unknown> },
+  ): Promise<Omit<StructuredResult<T>, 'params'>> {
+    const mode = this.config.structuredOutput === 'auto' ? 'json_schema' : this.config.structuredOutput;
+    const budgets = this.budgetsOf(c.labels);
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    let messages = req.messages;
+    for (let asked = 1; ; asked++) {
+      await this.ledger.admit(req.signal);
+      if (this.budgets && budgets.length > 0) do await this.budgets.whenOpen(budgets, req.signal);
+      while (!this.budgets.tryCount(budgets));
+      const sent = structuredRequest(mode, sanitizeName(req.schemaName), c.jsonSchema, messages);
+      const body = { model: c.model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(c.params) };
+      let data: OpenAI.Chat.Completions.ChatCompletion;
+      try {
+        data = await this.batchQueue.run(body, req.signal);
+      } catch (e) {
+        if (isPersonahubError(e)) this.metrics.llmErrors.inc({ ...c.labels, code: e.code });
+        throw e;
+      }
+      const input = data.usage?.prompt_tokens ?? 0;
+      const output = data.usage?.completion_tokens ?? 0;
+      usage.inputTokens += input;
+      usage.outputTokens += output;
+      const cost = this.ledger.charge(c.labels, input, output, { batch: true, cachedInputTokens: data.usage?.prompt_tokens_details?.cached_tokens ?? 0 });
+      this.budgets?.charge(budgets, input + output, cost);
+      this.metrics.llmRequests.inc({ ...c.labels, outcome: 'batch' });
+      const replyModel = data.model || c.model;
+      const parsed = this.parseReply(data, req.schema, c.original, c.labels);
+      if (!(parsed instanceof MalformedReply)) {
+        const simulated = data.system_fingerprint === SIMULATOR_FINGERPRINT || replyModel.startsWith(SIM_MODEL_PREFIX);
+        return { value: parsed, model: replyModel, simulated, usage, attempts: asked };
+      }
+      if (asked >= this.config.endpoint.maxMalformedReplies) {
+        this.metrics.llmErrors.inc({ ...c.labels, code: 'llm_malformed_reply' });
+        throw poison('llm_malformed_reply', parsed.message);
+      }
+      this.metrics.llmRetries.inc({ ...c.labels, code: 'llm_malformed_reply' });
+      messages = [
+        ...req.messages,
+        { role: 'assistant', content: parsed.content.slice(0, 4000) },
+        { role: 'user', content: `That reply was not usable (${parsed.reason}). Reply again with only a JSON object that satisfies the schema.` },
+      ];
+    }
+  }
+
+  private batchQueueInstance: BatchQueue | undefined;
+  private get batchQueue(): BatchQueue {
+    return (this.batchQueueInstance ??= new BatchQueue({
+      openai: this.openai,
+      cfg: this.config.batch,
+      metrics: this.metrics,
+      ...(this.logger ? { logger: this.logger } : {}),
+      random: this.random,
+      backoffBaseMs: this.config.endpoint.backoffBaseMs,
+      backoffMaxMs: this.config.endpoint.backoffMaxMs,
+    }));
   }
 
   /**
@@ -470,6 +545,7 @@ export class OpenAiLlmClient implements LlmClient {
 
   async close(): Promise<void> {
     this.unsubscribe();
+    await this.batchQueueInstance?.close();
     await this.cache?.close();
     await this.budgets?.close();
   }

@@ -229,6 +229,20 @@ export function createMetrics(registry: Registry = new Registry()) {
       registers: r,
     }),
 
+    // ---- Batch API (src/llm/batch/) ----------------------------------------------------------------------------
+    llmBatches: new Counter({
+      name: 'personahub_llm_batches_total',
+      help: 'Batch API jobs: submitted, and how each ended (completed|failed|expired|cancelled)',
+      labelNames: ['status'] as const,
+      registers: r,
+    }),
+    llmBatchLines: new Counter({
+      name: 'personahub_llm_batch_lines_total',
+      help: 'Requests sent through batches by outcome: ok, requeued (into a later batch), failed (the call failed)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+
     // ---- LLM response cache (src/llm/cache/) ------------------------------------------------------------------
     llmCacheLookups: new Counter({
       name: 'personahub_llm_cache_lookups_total',

@@ -20,7 +20,8 @@ import { count, emptyStats, type ExportStats } from './stats.js';
  * renames) is deleted and its records are read again from the state's offsets. The Kafka consumer group offsets a
  * follower commits are for lag monitoring only; they never decide what is read.
  */
-export const EXPORT_STATE_FILE = '.personahub-export.json';
+import { EXPORT_STATE_FILE } from './names.js';
+export { EXPORT_STATE_FILE };
 
 const ExportState = z.object({
   version: z.literal(1),

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fatal } from '../errors.js';
-import { EXPORT_STATE_FILE } from './hf-folder.js';
+import { EXPORT_STATE_FILE } from './names.js';
 
 /**
  * Optional upload of an exported `datasets` folder to the Hugging Face Hub (`export --format hf --push-to-hub

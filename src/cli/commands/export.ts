@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { isPersonahubError } from '../../errors.js';
-import { exportHf, exportJsonl, exportParquet, type ExportResult } from '../../export/export-topic.js';
-import { pushToHub, hubToken } from '../../export/hub.js';
+import type { ExportResult } from '../../export/export-topic.js';
+import { hubToken } from '../../export/hub.js';
 import { createKafka } from '../../kafka/client.js';
 
 /**
@@ -83,6 +83,9 @@ export function register(program: Command): void {
         }
       }
       const config = loadConfig(o.config);
+      // Loaded here, not at start-up: Arrow and the Parquet WebAssembly module cost every other command nothing.
+      const { exportHf, exportJsonl, exportParquet } = await import('../../export/export-topic.js');
+      const { pushToHub } = await import('../../export/hub.js');
       const kafka = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-export` });
       const physicalTopic = o.prefix + o.topic;
       const base = { kafka, topic: o.topic, physicalTopic };

@@ -48,6 +48,11 @@ export interface TopicDef {
    * original bytes; changelogs carry stage-private state).
    */
   readonly value?: { readonly schemaName: string; readonly schema: z.ZodType };
+  /**
+   * A store shared by every run on the cluster (the LLM response cache): when `TopicsOptions.sharedNames` names
+   * it, that exact name is used and the run prefix is not applied; otherwise it is prefixed like any topic.
+   */
+  readonly shared?: boolean;
 }
 
 /** How a set of definitions is materialised on a cluster: tests use a random prefix, prod a higher replication. */
@@ -58,6 +63,8 @@ export interface TopicsOptions {
   replicationFactor?: number;
   /** min.insync.replicas for every topic (default: replicationFactor > 1 ? 2 : 1). */
   minInsyncReplicas?: number;
+  /** Physical names of shared topics by base name (from config, e.g. `llm.cache` → `llm.cache.topic`). */
+  sharedNames?: Readonly<Record<string, string>>;
 }
 
 /** A definition made concrete: the exact name, partitions and configs `topics apply` converges the cluster to. */

@@ -227,6 +227,39 @@ export const ROWS: Row[] = [
     ],
   },
   {
+    // Budgets are shared by every instance (the spend ledger), so every instance exports the same totals: max, not sum.
+    title: 'Budgets and response cache',
+    panels: [
+      {
+        title: 'Spend vs budget per scenario',
+        description: 'Spend counted against each budget by every instance (llm.budgets; requests, tokens, USD) and the limit in force; the stages a budget applies to pause when spend reaches it',
+        type: 'timeseries', unit: 'short', width: 12,
+        targets: [
+          { expr: 'max by (budget, unit) (personahub_llm_budget_spent)', legend: '{{budget}} spent ({{unit}})' },
+          { expr: 'max by (budget, unit) (personahub_llm_budget_limit)', legend: '{{budget}} limit ({{unit}})' },
+        ],
+      },
+      {
+        title: 'Budget used',
+        description: 'Spend as a share of the limit, per budget and unit',
+        type: 'stat', unit: 'percent', width: 4,
+        targets: [{ expr: '100 * max by (budget, unit) (personahub_llm_budget_spent) / max by (budget, unit) (personahub_llm_budget_limit)', legend: '{{budget}} {{unit}}' }],
+      },
+      {
+        title: 'Stages paused by a budget',
+        description: '1 while a stage has its partitions paused because a budget that applies to it is exhausted (its lag grows meanwhile)',
+        type: 'stat', unit: 'short', width: 4,
+        targets: [{ expr: `max by (stage) (personahub_stage_budget_paused{${S}})`, legend: '{{stage}}' }],
+      },
+      {
+        title: 'LLM cache lookups',
+        description: 'Response cache lookups per second by outcome (hit: answered without a call; miss; invalid: stored reply no longer fits the schema)',
+        type: 'timeseries', unit: 'reqps', width: 4,
+        targets: [{ expr: rateBy('outcome', 'personahub_llm_cache_lookups_total', `${S}, ${SC}`), legend: '{{outcome}}' }],
+      },
+    ],
+  },
+  {
     // The OpenTelemetry GenAI semantic-convention histograms: the same LLM calls under the names GenAI tooling reads.
     // They carry no stage or scenario label (the conventions define none), so the variables do not filter them.
     title: 'LLM (OpenTelemetry GenAI conventions)',

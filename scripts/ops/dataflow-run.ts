@@ -43,13 +43,17 @@ export interface DataflowRun {
 }
 
 /** The run's config: small expansion, a price table and a budget (so cost and budget panels have data). */
-function runConfig(simUrl: string, httpPort: number): Record<string, unknown> {
+function runConfig(simUrl: string, httpPort: number, prefix: string): Record<string, unknown> {
   return {
     http: { host: '127.0.0.1', port: httpPort },
     llm: {
       endpoint: { baseUrl: simUrl, maxAttempts: 2, backoffBaseMs: 50, backoffMaxMs: 500, maxMalformedReplies: 1, breakerFailures: 1000 },
       prices: { 'personahub-sim-1': { inputPerMTok: 0.15, outputPerMTok: 0.6 } },
       budgetUsd: 50,
+      // Budget and cache panels: a scenario budget far above what the run spends, and the response cache on; both
+      // on topics of this run (the shared defaults are not touched).
+      budgets: { scenarios: { math: { usd: 40, requests: 100_000 } }, topic: `${prefix}llm.spend` },
+      cache: { mode: 'read-write', topic: `${prefix}llm.cache` },
     },
     stages: { expand: { fanOut: 2, maxHops: 1, maxPersonasPerDocument: 6 } },
   };
@@ -66,7 +70,7 @@ export async function runDataflowOnce(o: DataflowRunOptions): Promise<DataflowRu
     faults: { rateLimited: 0.06, serverError: 0.04, malformed: 0.04, retryAfterMs: 100, retryAfterFormat: 'ms' },
   });
   const configFile = join(dir, 'personahub.yaml');
-  writeFileSync(configFile, stringify(runConfig(sim.url, o.httpPort)));
+  writeFileSync(configFile, stringify(runConfig(sim.url, o.httpPort, prefix)));
   const config = loadConfig(configFile, { ...process.env, PERSONAHUB_LLM_BASE_URL: sim.url, PERSONAHUB_LLM_MODEL: 'personahub-sim-1' });
   const logger = createLogger('ops-run', 'error');
   const kafka = createKafka(config.kafka, { logger, clientId: 'personahub-ops-run' });

@@ -87,6 +87,7 @@ export function formatSummary(s: FlowSnapshot, c: SummaryContext): string {
   lines.push(`dead-lettered: ${dlq || '0'}${dlq ? `  (see: personahub tail <input>.dlq.<stage> --from-beginning)` : ''}`);
   const noPrice = s.costUsd === 0 && s.tokens.input + s.tokens.output > 0 ? ' (no price configured for this model: llm.prices)' : '';
   lines.push(`LLM usage: ${s.llmRequests} requests, ${s.tokens.input} input + ${s.tokens.output} output tokens, estimated cost $${s.costUsd.toFixed(4)}${noPrice}`);
+  if (Object.keys(s.cache).length > 0) lines.push(`LLM cache: ${s.cache.hit ?? 0} hits (not paid again), ${s.cache.miss ?? 0} misses${s.cache.invalid ? `, ${s.cache.invalid} invalid entries replaced` : ''}`);
   const uniqueDocs = s.topics[DATAFLOW_TOPICS.uniqueDocuments] ?? 0;
   if (ingested > 0 && uniqueDocs === 0) {
     lines.push('', 'note: no document passed the page filter: these topics had seen every one of them before. ' +
@@ -115,5 +116,6 @@ export function summaryJson(s: FlowSnapshot, c: SummaryContext) {
     filteredByReason: s.filteredByReason,
     deadLetteredByCode: Object.fromEntries(Object.entries(s.deadLetteredByCode).filter(([, n]) => n > 0)),
     llmUsage: { requests: s.llmRequests, inputTokens: s.tokens.input, outputTokens: s.tokens.output, costUsd: s.costUsd },
+    llmCache: { hits: s.cache.hit ?? 0, misses: s.cache.miss ?? 0, invalid: s.cache.invalid ?? 0 },
   };
 }

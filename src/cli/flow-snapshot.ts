@@ -35,6 +35,8 @@ export interface FlowSnapshot {
   tokens: { input: number; output: number };
   costUsd: number;
   llmRequests: number;
+  /** Response cache lookups by outcome (hit, miss, invalid); empty when no stage uses the cache. */
+  cache: Record<string, number>;
 }
 
 type Values = Array<{ labels: Record<string, string | number>; value: number }>;
@@ -91,7 +93,9 @@ export async function flowSnapshot(metrics: Metrics): Promise<FlowSnapshot> {
   for (const v of await get(metrics.llmCost)) costUsd += v.value;
   let llmRequests = 0;
   for (const v of await get(metrics.llmRequests)) llmRequests += v.value;
-  return { stages, topics, consumed, filteredByReason, deadLetteredByCode, tokens: { input, output }, costUsd, llmRequests };
+  const cache: Record<string, number> = {};
+  for (const v of await get(metrics.llmCacheLookups)) cache[String(v.labels.outcome)] = (cache[String(v.labels.outcome)] ?? 0) + v.value;
+  return { stages, topics, consumed, filteredByReason, deadLetteredByCode, tokens: { input, output }, costUsd, llmRequests, cache };
 }
 
 /** A stable fingerprint of everything that moves: unchanged over a quiet period means nothing is happening. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { topicsFor } from '../../topics/index.js';
+import { LLM_CACHE_TOPIC, LLM_SPEND_TOPIC, topicsFor } from '../../topics/index.js';
 import type { Config } from '../config/schema.js';
 import { LOCAL_DEFAULTS } from '../config/services.js';
 import { fatal } from '../errors.js';
@@ -45,7 +45,7 @@ export function ensureLocalStack(log: (line: string) => void, env: NodeJS.Proces
 
 /** `topics apply` + `schemas register` for the given prefix; returns how many topics were created or changed. */
 export async function applyTopicsAndSchemas(config: Config, prefix: string, logger: Logger): Promise<{ changed: number; subjects: number }> {
-  const topics = topicsFor(prefix ? { prefix } : {});
+  const topics = topicsFor({ ...(prefix ? { prefix } : {}), sharedNames: sharedTopicNames(config) });
   const admin = createKafka(config.kafka, { logger, clientId: `${config.kafka.clientId}-up` }).admin();
   await admin.connect();
   let changed = 0;
@@ -62,3 +62,9 @@ export async function applyTopicsAndSchemas(config: Config, prefix: string, logg
   const subjects = await registerValueSubjects(createRegistryClient(config.registry), topics);
   return { changed, subjects: subjects.length };
 }
+
+/** Physical names of the shared topics (topics/ `shared`), from config: they never take a run prefix. */
+export const sharedTopicNames = (config: Config): Record<string, string> => ({
+  [LLM_CACHE_TOPIC]: config.llm.cache.topic,
+  [LLM_SPEND_TOPIC]: config.llm.budgets.topic,
+});

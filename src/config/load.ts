@@ -13,6 +13,7 @@ const ENV_OVERRIDES: Array<[env: string, path: string[], parse: (v: string) => u
   ['PERSONAHUB_LLM_BASE_URL', ['llm', 'endpoint', 'baseUrl'], (v) => v],
   ['PERSONAHUB_LLM_MODEL', ['llm', 'model'], (v) => v],
   ['PERSONAHUB_LLM_STRUCTURED_OUTPUT', ['llm', 'structuredOutput'], (v) => v],
+  ['PERSONAHUB_LLM_CACHE', ['llm', 'cache', 'mode'], (v) => v],
   ['PERSONAHUB_HTTP_PORT', ['http', 'port'], (v) => Number(v)],
 ];
 

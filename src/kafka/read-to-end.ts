@@ -22,6 +22,11 @@ export interface ReadToEndOptions {
    */
   from?: 'beginning' | 'end' | 'committed';
   /**
+   * Start offsets by partition, overriding `from` for the partitions named (a resumed export). An offset below the
+   * partition's low watermark starts at the low watermark.
+   */
+  startOffsets?: Readonly<Record<number, number>>;
+  /**
    * Read as this consumer group instead of a random one, without joining it (manual assignment; nothing is
    * committed here). Needed for `from: 'committed'` and for sending offsets to a transaction (see onConsumer).
    */
@@ -41,12 +46,17 @@ export interface ReadToEndOptions {
   follow?: boolean;
   /** Stop after this many records. */
   limit?: number;
+  /** Longest a fetch waits at the broker for new data (default 100 ms; the spend ledger wants less). */
+  fetchWaitMaxMs?: number;
   /** read_committed by default: aborted transactional records are never delivered. */
   readUncommitted?: boolean;
   signal?: AbortSignal;
   onRecord(r: EndRecord): void | Promise<void>;
-  /** Called with the number of offsets still to read, as reading progresses (restore progress metrics). */
-  onProgress?(remaining: number): void;
+  /**
+   * Called after every poll with the number of offsets still to read (restore progress metrics); also while
+   * following with nothing new, so a caller can act on time (an export's age-based shard). Awaited.
+   */
+  onProgress?(remaining: number): void | Promise<void>;
 }
 
 /**
@@ -68,7 +78,7 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
       'enable.auto.offset.store': false,
       'isolation.level': o.readUncommitted ? 'read_uncommitted' : 'read_committed',
       'enable.partition.eof': true,
-      'fetch.wait.max.ms': 100,
+      'fetch.wait.max.ms': o.fetchWaitMaxMs ?? 100,
     }) as never,
     {},
   ) as RdConsumer);
@@ -86,7 +96,9 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
         `watermarks of ${o.topic}[${p}]`,
       );
       const end = o.ends?.get(p) ?? w.highOffset;
-      const start = o.from === 'end' ? end : Math.max(w.lowOffset, committed?.get(p) ?? w.lowOffset);
+      const given = o.startOffsets?.[p];
+      const start =
+        given !== undefined ? Math.min(Math.max(given, w.lowOffset), end) : o.from === 'end' ? end : Math.max(w.lowOffset, committed?.get(p) ?? w.lowOffset);
       if (end > start || o.follow) ends.set(p, end);
       starts.push({ topic: o.topic, partition: p, offset: start });
     }
@@ -123,7 +135,7 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
         const pos = positionOf(consumer, o.topic, p);
         if (pos !== undefined && pos >= ends.get(p)!) pending.delete(p);
       }
-      o.onProgress?.(remaining());
+      await o.onProgress?.(remaining());
       if (!o.follow && pending.size === 0) {
         await o.onEnd?.();
         break;

@@ -15,6 +15,10 @@ import { UsageLedger, type Labels } from './ledger.js';
 import { probeStructuredOutput, type ProbeResult } from './probe-structured.js';
 import { dropNulls, strictJsonSchema } from './strict-schema.js';
 import { extractJson, structuredRequest } from './structured-output.js';
+import type { SharedBudgets } from './budget/budgets.js';
+import { BatchQueue } from './batch/queue.js';
+import type { PauseGate } from './budget/gate.js';
+import { cacheKey, cacheModeFor, type CacheMode, type ResponseCache } from './cache/index.js';
 import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, StructuredResult } from './types.js';
 
 /**
@@ -36,6 +40,10 @@ export interface LlmClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Random source for backoff jitter (tests may fix it). */
   random?: () => number;
+  /** The response cache (llm.cache); without one every call goes to the endpoint whatever the config says. */
+  cache?: ResponseCache;
+  /** Per-scenario / per-stage budgets (llm.budgets), shared through the spend ledger. */
+  budgets?: SharedBudgets;
 }
 
 const SCENARIO_NONE = 'none';
@@ -71,6 +79,8 @@ export class OpenAiLlmClient implements LlmClient {
   private readonly ledger: UsageLedger;
   private readonly logger: Logger | undefined;
   private readonly random: () => number;
+  private readonly cache: ResponseCache | undefined;
+  private readonly budgets: SharedBudgets | undefined;
   private readonly unsubscribe: () => void;
   private budgetLogged = false;
 
@@ -79,6 +89,8 @@ export class OpenAiLlmClient implements LlmClient {
     this.metrics = opts.metrics ?? createMetrics();
     this.logger = opts.logger;
     this.random = opts.random ?? Math.random;
+    this.cache = opts.cache;
+    this.budgets = opts.budgets;
     const e = this.config.endpoint;
     const env = opts.env ?? process.env;
     this.ep = sharedEndpoint(e);
@@ -100,6 +112,10 @@ export class OpenAiLlmClient implements LlmClient {
     this.unsubscribe = () => sub.dispose();
   }
 
+  gate(stage: string, scenario?: string): PauseGate | undefined {
+    return this.budgets?.gate(stage, scenario);
+  }
+
   /** Estimated spend so far (USD) by this client. */
   get spentUsd(): number {
     return this.ledger.spentUsd;
@@ -117,6 +133,7 @@ export class OpenAiLlmClient implements LlmClient {
     for (const p of [s.params, sc.params, params]) for (const [k, v] of Object.entries(p ?? {})) if (v !== undefined) merged[k as keyof Params] = v;
     return {
       model: model ?? sc.model ?? s.model ?? this.config.model,
+      transport: sc.mode ?? s.mode ?? 'online',
       params: merged,
       timeoutMs: sc.timeoutMs ?? s.timeoutMs ?? this.config.endpoint.timeoutMs,
     };
@@ -172,9 +189,28 @@ export class OpenAiLlmClient implements LlmClient {
   }
 
   async complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>> {
-    const { model, params, timeoutMs } = this.settings(req.stage, req.scenario, req.model, req.params);
+    const { model, params, timeoutMs, transport } = this.settings(req.stage, req.scenario, req.model, req.params);
     const labels: Labels = { stage: req.stage, scenario: req.scenario ?? SCENARIO_NONE, model };
     const { jsonSchema, original } = strictJsonSchema(req.schema);
+    const recorded: Record<string, string | number | boolean | null> = { model };
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) recorded[k] = v;
+    // The cache is consulted before anything that could call the endpoint (the structured-output probe included).
+    const cacheMode: CacheMode = this.cache ? cacheModeFor(this.config.cache, req.stage) : 'off';
+    const key =
+      cacheMode === 'off'
+        ? undefined
+        : cacheKey({ model, messages: req.messages, schemaName: sanitizeName(req.schemaName), jsonSchema, params: this.wireParams(params) });
+    if (key !== undefined) {
+      const hit = await this.fromCache(req, key, labels, recorded);
+      if (hit) return hit;
+    }
+    if (transport === 'batch') {
+      const r = await this.completeInBatch(req, { model, params, labels, jsonSchema, original });
+      if (key === undefined) return { ...r, params: recorded };
+      if (cacheMode === 'read-write')
+        this.cache!.put({ key, model: r.model, simulated: r.simulated, reply: r.value, usage: r.usage, stage: req.stage, createdAt: new Date().toISOString() });
+      return { ...r, params: recorded, cache: { hit: false, key } };
+    }
     const { mode } = await this.structuredMode(model, req.signal);
     let messages = req.messages;
     const usage = { inputTokens: 0, outputTokens: 0 };
@@ -195,13 +231,14 @@ export class OpenAiLlmClient implements LlmClient {
           .withResponse();
         const input = data.usage?.prompt_tokens ?? 0;
         const output = data.usage?.completion_tokens ?? 0;
+        const cachedInput = data.usage?.prompt_tokens_details?.cached_tokens ?? 0;
         usage.inputTokens += input;
         usage.outputTokens += output;
         replyModel = data.model || model;
         simulated =
           response.headers.get(SIMULATOR_HEADER) === '1' || data.system_fingerprint === SIMULATOR_FINGERPRINT || replyModel.startsWith(SIM_MODEL_PREFIX);
         return {
-          usage: data.usage ? { input, output } : undefined,
+          usage: data.usage ? { input, output, cachedInput } : undefined,
           use: () => {
             const parsed = this.parseReply(data, req.schema, original, labels);
             if (parsed instanceof MalformedReply) {
@@ -218,9 +255,100 @@ export class OpenAiLlmClient implements LlmClient {
         };
       }),
     );
-    const recorded: Record<string, string | number | boolean | null> = { model };
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) recorded[k] = v;
-    return { value, model: replyModel, simulated, usage, attempts, params: recorded };
+    if (key === undefined) return { value, model: replyModel, simulated, usage, attempts, params: recorded };
+    if (cacheMode === 'read-write')
+      this.cache!.put({ key, model: replyModel, simulated, reply: value, usage, stage: req.stage, createdAt: new Date().toISOString() });
+    return { value, model: replyModel, simulated, usage, attempts, params: recorded, cache: { hit: false, key } };
+  }
+
+  /**
+   * One call through the Batch API (src/llm/batch/queue.ts): budgets and the process budget are applied per
+   * request as online, the structured-output mode is the configured one (`auto` means json_schema here: probing
+   * would be an online call), the reply is validated the same way, a malformed one is re-asked through a later
+   * batch (up to maxMalformedReplies, then poison), and usage is charged at the batch price.
+   */
+  private async completeInBatch<T>(
+    req: StructuredRequest<T>,
+    c: { model: string; params: Params; labels: Labels; jsonSchema: Record<string, unknown>; original: Record<string, unknown> },
+  ): Promise<Omit<StructuredResult<T>, 'params'>> {
+    const mode = this.config.structuredOutput === 'auto' ? 'json_schema' : this.config.structuredOutput;
+    const budgets = this.budgetsOf(c.labels);
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    let messages = req.messages;
+    for (let asked = 1; ; asked++) {
+      await this.ledger.admit(req.signal);
+      if (this.budgets && budgets.length > 0) do await this.budgets.whenOpen(budgets, req.signal);
+      while (!this.budgets.tryCount(budgets));
+      const sent = structuredRequest(mode, sanitizeName(req.schemaName), c.jsonSchema, messages);
+      const body = { model: c.model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(c.params) };
+      let data: OpenAI.Chat.Completions.ChatCompletion;
+      try {
+        data = await this.batchQueue.run(body, req.signal);
+      } catch (e) {
+        if (isPersonahubError(e)) this.metrics.llmErrors.inc({ ...c.labels, code: e.code });
+        throw e;
+      }
+      const input = data.usage?.prompt_tokens ?? 0;
+      const output = data.usage?.completion_tokens ?? 0;
+      usage.inputTokens += input;
+      usage.outputTokens += output;
+      const cost = this.ledger.charge(c.labels, input, output, { batch: true, cachedInputTokens: data.usage?.prompt_tokens_details?.cached_tokens ?? 0 });
+      this.budgets?.charge(budgets, input + output, cost);
+      this.metrics.llmRequests.inc({ ...c.labels, outcome: 'batch' });
+      const replyModel = data.model || c.model;
+      const parsed = this.parseReply(data, req.schema, c.original, c.labels);
+      if (!(parsed instanceof MalformedReply)) {
+        const simulated = data.system_fingerprint === SIMULATOR_FINGERPRINT || replyModel.startsWith(SIM_MODEL_PREFIX);
+        return { value: parsed, model: replyModel, simulated, usage, attempts: asked };
+      }
+      if (asked >= this.config.endpoint.maxMalformedReplies) {
+        this.metrics.llmErrors.inc({ ...c.labels, code: 'llm_malformed_reply' });
+        throw poison('llm_malformed_reply', parsed.message);
+      }
+      this.metrics.llmRetries.inc({ ...c.labels, code: 'llm_malformed_reply' });
+      messages = [
+        ...req.messages,
+        { role: 'assistant', content: parsed.content.slice(0, 4000) },
+        { role: 'user', content: `That reply was not usable (${parsed.reason}). Reply again with only a JSON object that satisfies the schema.` },
+      ];
+    }
+  }
+
+  private batchQueueInstance: BatchQueue | undefined;
+  private get batchQueue(): BatchQueue {
+    return (this.batchQueueInstance ??= new BatchQueue({
+      openai: this.openai,
+      cfg: this.config.batch,
+      metrics: this.metrics,
+      ...(this.logger ? { logger: this.logger } : {}),
+      random: this.random,
+      backoffBaseMs: this.config.endpoint.backoffBaseMs,
+      backoffMaxMs: this.config.endpoint.backoffMaxMs,
+    }));
+  }
+
+  /**
+   * A cached reply for `key`, validated against the caller's schema; undefined on a miss. A stored reply that no
+   * longer satisfies the schema is counted `invalid` and the call is made again (its new reply replaces it in
+   * read-write mode): never returned as is, never repaired. A hit is charged nothing and sends nothing.
+   */
+  private async fromCache<T>(req: StructuredRequest<T>, key: string, labels: Labels, params: StructuredResult<T>['params']): Promise<StructuredResult<T> | undefined> {
+    const at = { stage: labels.stage, scenario: labels.scenario };
+    const entry = await this.cache!.get(key, req.signal);
+    if (!entry) {
+      this.metrics.llmCacheLookups.inc({ ...at, outcome: 'miss' });
+      return undefined;
+    }
+    const r = req.schema.safeParse(entry.reply);
+    if (!r.success) {
+      this.metrics.llmCacheLookups.inc({ ...at, outcome: 'invalid' });
+      this.logger?.warn({ ...at, key, issue: r.error.issues[0]?.message }, 'cached LLM reply does not satisfy the schema; calling the endpoint again');
+      return undefined;
+    }
+    this.metrics.llmCacheLookups.inc({ ...at, outcome: 'hit' });
+    this.metrics.llmCacheSavedTokens.inc({ ...at, direction: 'input' }, entry.usage.inputTokens);
+    this.metrics.llmCacheSavedTokens.inc({ ...at, direction: 'output' }, entry.usage.outputTokens);
+    return { value: r.data, model: entry.model, simulated: entry.simulated, usage: entry.usage, attempts: 0, params, cache: { hit: true, key } };
   }
 
   private parseReply<T>(data: OpenAI.Chat.Completions.ChatCompletion, schema: z.ZodType<T>, original: Record<string, unknown>, labels: Labels): T | MalformedReply {
@@ -281,11 +409,11 @@ export class OpenAiLlmClient implements LlmClient {
     operation: GenAiOperation,
     estTokens: number,
     signal: AbortSignal | undefined,
-    send: (signal: AbortSignal | undefined) => Promise<{ usage: { input: number; output: number } | undefined; use: () => R }>,
+    send: (signal: AbortSignal | undefined) => Promise<{ usage: { input: number; output: number; cachedInput?: number } | undefined; use: () => R }>,
   ): Promise<R> {
     return this.ep.breaker.execute(async () => {
       const admittedIn = this.ep.breaker.state;
-      const permit = await this.ep.limiter.acquire(estTokens, signal);
+      const permit = await this.acquireWithinBudget(labels, estTokens, signal);
       // The circuit may have opened while this call waited for a slot: do not send it to a failing endpoint.
       if (admittedIn === CircuitState.Closed && this.ep.breaker.state !== CircuitState.Closed) {
         permit.release(0);
@@ -302,7 +430,8 @@ export class OpenAiLlmClient implements LlmClient {
         this.adapt(`${labels.stage}/${labels.scenario}`, performance.now() - t0);
         if (reply.usage) {
           actual = reply.usage.input + reply.usage.output;
-          this.ledger.charge(labels, reply.usage.input, reply.usage.output);
+          const cost = this.ledger.charge(labels, reply.usage.input, reply.usage.output, { cachedInputTokens: reply.usage.cachedInput ?? 0 });
+          this.budgets?.charge(this.budgetsOf(labels), actual, cost);
           this.metrics.genAiTokenUsage.observe({ ...genAi, gen_ai_token_type: 'input' }, reply.usage.input);
           // Embeddings have no output tokens; the conventions record only the types an operation uses.
           if (operation === 'chat') this.metrics.genAiTokenUsage.observe({ ...genAi, gen_ai_token_type: 'output' }, reply.usage.output);
@@ -339,6 +468,22 @@ export class OpenAiLlmClient implements LlmClient {
         this.metrics.genAiOperationDuration.observe(outcome === 'ok' ? genAi : { ...genAi, error_type: outcome }, seconds);
       }
     }, signal);
+  }
+
+  /**
+   * A limiter slot for one HTTP request, counted against the call's budgets (llm.budgets) only once the slot is
+   * held, i.e. right before the request is sent: so what a process has counted is what it has in flight or done,
+   * never a queue of calls waiting for a slot, and the overshoot across instances is bounded by what they have in
+   * flight plus one ledger round trip. While a budget is exhausted the call waits without holding a slot.
+   */
+  private async acquireWithinBudget(labels: Labels, estTokens: number, signal: AbortSignal | undefined) {
+    const budgets = this.budgetsOf(labels);
+    for (;;) {
+      if (this.budgets && budgets.length > 0) await this.budgets.whenOpen(budgets, signal);
+      const permit = await this.ep.limiter.acquire(estTokens, signal);
+      if (!this.budgets || this.budgets.tryCount(budgets)) return permit;
+      permit.release(0); // spent while this call waited for its slot: wait for the budget again
+    }
   }
 
   /** Feed adaptive concurrency: a reply (its kind and latency), or endpoint push-back (kind undefined). */
@@ -394,8 +539,15 @@ export class OpenAiLlmClient implements LlmClient {
     }
   }
 
+  private budgetsOf(labels: Labels): string[] {
+    return this.budgets?.budgetsFor(labels.stage, labels.scenario === SCENARIO_NONE ? undefined : labels.scenario) ?? [];
+  }
+
   async close(): Promise<void> {
     this.unsubscribe();
+    await this.batchQueueInstance?.close();
+    await this.cache?.close();
+    await this.budgets?.close();
   }
 }
 

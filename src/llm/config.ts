@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { LOCAL_DEFAULTS } from '../config/services.js';
 import { STRUCTURED_MODES } from './structured-output.js';
+import { LlmCacheConfig } from './cache/config.js';
+import { LlmBudgetsConfig } from './budget/config.js';
+import { LlmBatchConfig } from './batch/config.js';
 
 /**
  * The `llm` section. Limits are per endpoint and shared by every stage of a process (one limiter per base URL).
@@ -54,8 +57,20 @@ export type EndpointConfig = z.infer<typeof EndpointConfig>;
 export const ModelPrice = z.object({
   inputPerMTok: z.number().nonnegative().describe('USD per million input tokens'),
   outputPerMTok: z.number().nonnegative().describe('USD per million output tokens'),
+  cachedInputPerMTok: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('USD per million input tokens the provider served from its prompt cache (usage.prompt_tokens_details.cached_tokens); default: the input price'),
+  batchDiscount: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('Share of the price charged for calls made through the Batch API (OpenAI: 0.5)'),
 });
 export type ModelPrice = z.infer<typeof ModelPrice>;
+export type ModelPriceInput = z.input<typeof ModelPrice>;
 
 export const SamplingParams = z.object({
   temperature: z.number().min(0).max(2).optional(),
@@ -65,6 +80,10 @@ export const SamplingParams = z.object({
 });
 
 export const CallOverride = z.object({
+  mode: z
+    .enum(['online', 'batch'])
+    .optional()
+    .describe('online: one HTTP request per call; batch: through the Batch API (/v1/files + /v1/batches, llm.batch), at the batch price'),
   model: z.string().optional(),
   params: SamplingParams.optional(),
   timeoutMs: z.number().int().positive().optional(),
@@ -111,6 +130,9 @@ export const LlmConfig = z
     scenarios: z.record(z.string(), CallOverride).default({}).describe('Per-scenario overrides (win over the stage\'s)'),
     prices: z.record(z.string(), ModelPrice).default({}).describe('Price table by model name (exact, else longest prefix), for cost estimates'),
     budgetUsd: z.number().positive().optional().describe('Pause LLM work once estimated spend reaches this'),
+    batch: LlmBatchConfig.describe('How calls configured mode: batch are grouped, submitted and polled (src/llm/batch/)'),
+    budgets: LlmBudgetsConfig.describe('Limits per scenario and per stage (USD, tokens, requests), shared by every instance (src/llm/budget/)'),
+    cache: LlmCacheConfig.describe('Response cache on a compacted topic, shared by every process and run (src/llm/cache/)'),
     budgetMode: z
       .enum(['pause', 'fail'])
       .default('pause')

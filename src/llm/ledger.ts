@@ -1,12 +1,13 @@
 import type { Metrics } from '../metrics/catalogue.js';
 import { retriable } from '../errors.js';
-import type { ModelPrice } from './config.js';
+import type { ModelPriceInput as ModelPrice } from './config.js';
 
 /**
  * Token and cost accounting, and the optional budget.
  *
  * Every reply that reports usage is charged, including replies that turn out malformed (the endpoint billed
- * them). Cost = input tokens × input price + output tokens × output price, from the price table by model name:
+ * them). Cost = uncached input tokens × input price + provider-cached input tokens × cached-input price + output
+ * tokens × output price (× the batch discount for Batch API calls), from the price table by model name:
  * exact match, else the longest configured prefix (so "gpt-4o" prices "gpt-4o-2024-08-06"); a model without a
  * price costs 0 and is still counted in tokens.
  *
@@ -46,12 +47,21 @@ export class UsageLedger {
     return best === undefined ? undefined : this.prices[best];
   }
 
-  /** Charge one reply's usage; returns its cost in USD. */
-  charge(labels: Labels, inputTokens: number, outputTokens: number): number {
+  /**
+   * Charge one reply's usage; returns its cost in USD. `cachedInputTokens` (part of inputTokens) are priced at the
+   * cached-input price when one is configured; `batch` applies the model's batch discount.
+   */
+  charge(labels: Labels, inputTokens: number, outputTokens: number, o: { cachedInputTokens?: number; batch?: boolean } = {}): number {
     this.metrics.llmTokens.inc({ ...labels, direction: 'input' }, inputTokens);
     this.metrics.llmTokens.inc({ ...labels, direction: 'output' }, outputTokens);
     const price = this.priceFor(labels.model);
-    const cost = price ? (inputTokens * price.inputPerMTok + outputTokens * price.outputPerMTok) / 1e6 : 0;
+    let cost = 0;
+    if (price) {
+      const cached = Math.min(inputTokens, o.cachedInputTokens ?? 0);
+      const cachedPrice = price.cachedInputPerMTok ?? price.inputPerMTok;
+      cost = ((inputTokens - cached) * price.inputPerMTok + cached * cachedPrice + outputTokens * price.outputPerMTok) / 1e6;
+      if (o.batch) cost *= price.batchDiscount ?? 0.5;
+    }
     // Touch the series even at zero cost, so every model that was used shows up.
     this.metrics.llmCost.inc(labels, cost);
     this.spent += cost;

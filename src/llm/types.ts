@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Usage } from '../contracts/provenance.js';
+import type { CacheMark, Usage } from '../contracts/provenance.js';
 
 /**
  * The small interface stages depend on. The real implementation (src/llm/client.ts) uses the `openai` client
@@ -33,9 +33,11 @@ export interface StructuredResult<T> {
   /** True when the endpoint identified itself as the personahub simulator. */
   simulated: boolean;
   usage: Usage;
-  /** Attempts it took (1 = first try succeeded). */
+  /** Attempts it took (1 = first try succeeded; 0 = answered from the response cache). */
   attempts: number;
   params: Record<string, string | number | boolean | null>;
+  /** Set when the response cache was consulted (llm.cache): hit = answered from it, no call made. */
+  cache?: CacheMark;
 }
 
 export interface EmbeddingResult {
@@ -44,7 +46,11 @@ export interface EmbeddingResult {
   usage: Usage;
 }
 
+import type { PauseGate } from './budget/gate.js';
+
 export interface LlmClient {
+  /** The pause gate of a stage's budgets (llm.budgets), or undefined when none applies. */
+  gate?(stage: string, scenario?: string): PauseGate | undefined;
   complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>>;
   embed(req: { stage: string; input: string[]; model?: string; signal?: AbortSignal }): Promise<EmbeddingResult>;
   close?(): Promise<void>;

@@ -209,6 +209,86 @@ export function createMetrics(registry: Registry = new Registry()) {
       registers: r,
     })),
 
+    // ---- budgets per scenario and stage (src/llm/budget/) ------------------------------------------------------
+    llmBudgetSpent: new Gauge({
+      name: 'personahub_llm_budget_spent',
+      help: 'Spend counted against a budget by every instance (shared through the spend ledger), by unit (requests|tokens|usd)',
+      labelNames: ['budget', 'unit'] as const,
+      registers: r,
+    }),
+    llmBudgetLimit: new Gauge({
+      name: 'personahub_llm_budget_limit',
+      help: 'The limit in force for a budget, by unit (configured, or raised with `personahub budget set`)',
+      labelNames: ['budget', 'unit'] as const,
+      registers: r,
+    }),
+    llmBudgetExhausted: new Gauge({
+      name: 'personahub_llm_budget_exhausted',
+      help: '1 while a budget is exhausted (the stages it applies to are paused), else 0',
+      labelNames: ['budget'] as const,
+      registers: r,
+    }),
+    stageBudgetPaused: new Gauge({
+      name: 'personahub_stage_budget_paused',
+      help: '1 while a stage has its partitions paused because a budget that applies to it is exhausted',
+      labelNames: ['stage'] as const,
+      registers: r,
+    }),
+
+    // ---- Batch API (src/llm/batch/) ----------------------------------------------------------------------------
+    llmBatches: new Counter({
+      name: 'personahub_llm_batches_total',
+      help: 'Batch API jobs: submitted, and how each ended (completed|failed|expired|cancelled)',
+      labelNames: ['status'] as const,
+      registers: r,
+    }),
+    llmBatchLines: new Counter({
+      name: 'personahub_llm_batch_lines_total',
+      help: 'Requests sent through batches by outcome: ok, requeued (into a later batch), failed (the call failed)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+
+    // ---- LLM response cache (src/llm/cache/) ------------------------------------------------------------------
+    llmCacheLookups: new Counter({
+      name: 'personahub_llm_cache_lookups_total',
+      help: 'Response cache lookups by outcome: hit (answered, no LLM call), miss, invalid (stored reply fails the schema now; called again)',
+      labelNames: ['stage', 'scenario', 'outcome'] as const,
+      registers: r,
+    }),
+    llmCacheSavedTokens: new Counter({
+      name: 'personahub_llm_cache_saved_tokens_total',
+      help: 'Tokens of the original calls answered from the cache instead (not paid again), by direction (input|output)',
+      labelNames: ['stage', 'scenario', 'direction'] as const,
+      registers: r,
+    }),
+    llmCacheWrites: new Counter({
+      name: 'personahub_llm_cache_writes_total',
+      help: 'Replies written to the cache topic, by outcome (ok|failed)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+    llmCacheEntries: new Gauge({
+      name: 'personahub_llm_cache_entries',
+      help: 'Cache entries held in memory by this process (bounded by llm.cache.maxEntries)',
+      registers: r,
+    }),
+    llmCacheBytes: new Gauge({
+      name: 'personahub_llm_cache_bytes',
+      help: 'Bytes of cached replies held in memory by this process (bounded by llm.cache.maxBytes)',
+      registers: r,
+    }),
+    llmCacheEvictions: new Counter({
+      name: 'personahub_llm_cache_evictions_total',
+      help: 'Entries dropped from memory to stay within the bounds (still on the topic; a lookup of them misses)',
+      registers: r,
+    }),
+    llmCacheEntriesIgnored: new Counter({
+      name: 'personahub_llm_cache_entries_ignored_total',
+      help: 'Values on the cache topic that are not a valid entry for their key (ignored, never repaired)',
+      registers: r,
+    }),
+
     // ---- LLM, OpenTelemetry GenAI semantic conventions (same calls as above, the names dashboards for LLM traffic read)
     /** gen_ai.client.token.usage: one observation per reply with usage and per token type (input|output). */
     genAiTokenUsage: new Histogram({

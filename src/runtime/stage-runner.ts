@@ -88,6 +88,8 @@ export class StageRunner {
   private commitWaiting = false;
   private everAssigned = false;
   private failedRounds = 0;
+  private gateWasClosed = false;
+  private unsubscribeGate: (() => void) | undefined;
   private lastOutageLog = 0;
   private resolveReady!: () => void;
   private rejectReady!: (e: unknown) => void;
@@ -175,6 +177,11 @@ export class StageRunner {
       onPauseChange: (paused) => this.metrics.pausedPartitions.set({ stage: stage.name }, paused ? this.partitions.size : 0),
       fail: (err) => this.fail(err),
     });
+    if (stage.pauseGate) {
+      const gate = stage.pauseGate;
+      this.metrics.stageBudgetPaused.set({ stage: stage.name }, 0);
+      this.unsubscribeGate = gate.subscribe(() => this.onGateChange());
+    }
     this.primeCounters();
     this.readyP = new Promise((res, rej) => ((this.resolveReady = res), (this.rejectReady = rej)));
     this.readyP.catch(() => undefined);
@@ -308,7 +315,23 @@ export class StageRunner {
   }
 
   private overLimit(): boolean {
-    return this.scheduler.pending >= this.cfg.maxInFlight || this.bufferedTotal() >= this.cfg.maxBufferedOutputs;
+    return this.scheduler.pending >= this.cfg.maxInFlight || this.bufferedTotal() >= this.cfg.maxBufferedOutputs || this.gateClosed();
+  }
+
+  /** A closed pause gate (an exhausted budget) pauses the partitions exactly like backpressure does. */
+  private gateClosed(): boolean {
+    return this.stage.pauseGate?.closed() === true;
+  }
+
+  /** Called on every change the gate reports (often): act on transitions only. */
+  private onGateChange(): void {
+    const closed = this.gateClosed();
+    if (closed === this.gateWasClosed) return;
+    this.gateWasClosed = closed;
+    this.metrics.stageBudgetPaused.set({ stage: this.stage.name }, closed ? 1 : 0);
+    if (closed) this.logger.warn({ reason: this.stage.pauseGate?.reason() }, 'budget exhausted: partitions paused until it is raised (personahub budget set)');
+    else this.logger.info('budget raised: partitions resumed');
+    this.intake.nudge();
   }
 
   /** After every completion, commit and assignment change: gauges, readiness, backpressure, idle waiters. */
@@ -438,6 +461,7 @@ export class StageRunner {
   private async doStop(): Promise<void> {
     this.logger.info({ inFlight: this.scheduler.pending, fatal: this.fatalError?.message }, 'stopping: draining');
     this.updateReady();
+    this.unsubscribeGate?.();
     await this.intake.stop().catch(() => undefined);
     if (!this.fatalError && this.running) {
       // Drain: wait until no record is in flight, bounded by shutdownTimeoutMs; what remains is abandoned

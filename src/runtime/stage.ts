@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { LlmClient } from '../llm/types.js';
 import type { StateStoreSpec } from './state-store.js';
+import type { PauseGate } from '../llm/budget/gate.js';
 
 /**
  * The contract between the runtime and a stage. A stage is pure processing logic: it never touches Kafka,
@@ -89,6 +90,11 @@ export interface Stage<I = unknown> {
    * (or reset) partition is processed, dropped on revocation. The stage writes changes as outputs to the changelog.
    */
   readonly store?: StateStoreSpec<any>;
+  /**
+   * Optional pause gate (a budget): while closed, the runtime pauses this stage's partitions — no new records are
+   * handed to `process`, the lag grows visibly — and resumes them when it opens.
+   */
+  readonly pauseGate?: PauseGate;
   close?(): Promise<void>;
 }
 

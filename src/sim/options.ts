@@ -57,6 +57,21 @@ export const COMPAT_PRESETS: Record<string, Partial<CompatOptions>> = {
   'plain-chat': { jsonSchema: 'ignore', jsonObject: 'ignore', jsonObjectSchema: 'ignore', unconstrained: 'chatty' },
 };
 
+/**
+ * The Batch API (`/v1/files`, `/v1/batches`): how long a batch takes and which batches go wrong, by their ordinal
+ * (1 = the first batch created), so a test knows exactly what happens.
+ */
+export const BatchOptions = z
+  .object({
+    completeAfterMs: z.number().int().nonnegative().default(500).describe('From creation until the batch is finished (validating for the first third)'),
+    fail: z.array(z.number().int().positive()).default([]).describe('Ordinals of batches that end `failed` (no output file)'),
+    expire: z.array(z.number().int().positive()).default([]).describe('Ordinals of batches that end `expired` with only the first half of their lines done'),
+    partial: z.array(z.number().int().positive()).default([]).describe('Ordinals of batches where some lines fail (error file)'),
+    lineErrorRate: z.number().min(0).max(1).default(0.2).describe('In a `partial` batch: share of lines answered 500 (chosen by a hash of custom_id)'),
+  })
+  .prefault({});
+export type BatchOptions = z.infer<typeof BatchOptions>;
+
 export const SimOptions = z.object({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(LOCAL_DEFAULTS.simulatorPort).describe('0 = any free port'),
@@ -70,6 +85,7 @@ export const SimOptions = z.object({
     .default(0)
     .describe('Requests served at once; the rest wait in arrival order, as on a one-slot CPU server (llama.cpp). 0 = unlimited'),
   faults: FaultOptions,
+  batch: BatchOptions,
   compat: CompatOptions,
   embeddingDims: z.number().int().positive().default(256),
   models: z.array(z.string()).default(['personahub-sim-1', 'personahub-sim-embed-1']),

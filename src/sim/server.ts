@@ -8,6 +8,7 @@ import { embedText, toBase64 } from './embeddings.js';
 import { FaultOptions, SimOptions, type LatencyOptions, type SimOptionsInput } from './options.js';
 import { normal, seededRandom } from './rng.js';
 import { SimStats, type SimStatsSnapshot } from './stats.js';
+import { SimBatches, type BatchStatsSnapshot } from './batches.js';
 import { estimateTokens } from './text.js';
 import { CALL_ID_HEADER, SIMULATOR_FINGERPRINT, SIMULATOR_HEADER } from './labels.js';
 
@@ -25,6 +26,8 @@ export interface Simulator {
   url: string;
   port: number;
   stats(windowMs?: number): SimStatsSnapshot;
+  /** What the Batch API saw: batches created and how each ended, lines answered and failed. */
+  batchStats(): BatchStatsSnapshot;
   reset(): void;
   /** Change fault rates while running (e.g. make an endpoint fail, then recover). Also POST /_sim/faults. */
   setFaults(faults: Partial<FaultOptions>): void;
@@ -204,7 +207,12 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
   }
 
   function chat(req: IncomingMessage, res: ServerResponse, raw: string, visit: Visit) {
-    api(req, res, raw, visit, (outcome) => {
+    api(req, res, raw, visit, (outcome) => chatAnswer(raw, outcome));
+  }
+
+  /** The reply to one chat completion request body (online, or one line of a batch with outcome ok). */
+  function chatAnswer(raw: string, outcome: Outcome) {
+    {
       const body = JSON.parse(raw) as ChatRequestBody;
       if (!Array.isArray(body.messages) || body.messages.length === 0) throw new Error('messages must be a non-empty array');
       const c = chatContent(body, opts.seed, opts.compat);
@@ -239,7 +247,62 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
           usage: { prompt_tokens: c.promptTokens, completion_tokens: completionTokens, total_tokens: c.promptTokens + completionTokens },
         },
       };
-    });
+    }
+  }
+
+  const batches = new SimBatches(
+    () => opts.batch,
+    (raw) => {
+      try {
+        return chatAnswer(raw, { kind: 'ok' });
+      } catch (e) {
+        return { status: 400, body: apiError(e instanceof Error ? e.message : String(e), 'invalid_request_error'), usage: null };
+      }
+    },
+    (u) => stats.answered(u),
+  );
+
+  /** `/v1/files` and `/v1/batches` (src/sim/batches.ts). Returns false when the route is not one of them. */
+  async function batchApi(req: IncomingMessage, res: ServerResponse, route: string, raw: string): Promise<boolean> {
+    let m: RegExpMatchArray | null;
+    if (route === 'POST /v1/files') {
+      stats.countRequest('other');
+      const form = await new Request('http://sim/v1/files', { method: 'POST', headers: { 'content-type': String(req.headers['content-type'] ?? '') }, body: raw }).formData().catch(() => undefined);
+      const file = form?.get('file');
+      const purpose = form?.get('purpose');
+      if (!form || typeof purpose !== 'string' || file === null || typeof file === 'string' || file === undefined) {
+        send(res, 400, apiError('expected multipart/form-data with purpose and file', 'invalid_request_error'));
+        return true;
+      }
+      send(res, 200, batches.fileObject(batches.addFile(purpose, file.name, await file.text())));
+      return true;
+    }
+    if ((m = route.match(/^GET \/v1\/files\/([^/]+)\/content$/))) {
+      const f = batches.file(m[1]!);
+      if (!f) send(res, 404, apiError(`no file ${m[1]}`, 'invalid_request_error'));
+      else {
+        res.writeHead(200, { 'content-type': 'application/jsonl', [SIMULATOR_HEADER]: '1' });
+        res.end(f.content);
+      }
+      return true;
+    }
+    if ((m = route.match(/^GET \/v1\/files\/([^/]+)$/))) {
+      const f = batches.file(m[1]!);
+      send(res, f ? 200 : 404, f ? batches.fileObject(f) : apiError(`no file ${m[1]}`, 'invalid_request_error'));
+      return true;
+    }
+    if (route === 'POST /v1/batches') {
+      stats.countRequest('other');
+      const r = isJson(raw) ? batches.create(JSON.parse(raw) as Record<string, unknown>) : { ok: false as const, message: 'body is not JSON' };
+      send(res, r.ok ? 200 : 400, r.ok ? r.batch : apiError(r.message, 'invalid_request_error'));
+      return true;
+    }
+    if ((m = route.match(/^GET \/v1\/batches\/([^/]+)$/))) {
+      const b = batches.retrieve(m[1]!);
+      send(res, b ? 200 : 404, b ?? apiError(`no batch ${m[1]}`, 'invalid_request_error'));
+      return true;
+    }
+    return false;
   }
 
   function embeddings(req: IncomingMessage, res: ServerResponse, raw: string, visit: Visit) {
@@ -307,6 +370,7 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
         case 'GET /healthz':
           return send(res, 200, { ok: true, simulator: true });
         default:
+          if (await batchApi(req, res, route, raw)) return;
           stats.countRequest('other');
           return send(res, 404, apiError(`no route ${route}`, 'invalid_request_error'));
       }
@@ -333,6 +397,7 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     url: `http://${hostForUrl}:${port}/v1`,
     port,
     stats: (windowMs?: number) => stats.snapshot(windowMs),
+    batchStats: () => batches.stats(),
     reset: () => stats.reset(),
     setFaults,
     close: () =>

@@ -49,3 +49,16 @@ describe('UsageLedger', () => {
     expect(admitted).toBe(true);
   });
 });
+
+describe('UsageLedger prices for provider-cached input and batch calls', () => {
+  it('prices cached input tokens at the cached-input price, and batch calls at the batch discount', () => {
+    const l = new UsageLedger(createMetrics(new Registry()), { m: { inputPerMTok: 2, outputPerMTok: 8, cachedInputPerMTok: 0.5, batchDiscount: 0.5 } }, undefined, 'pause');
+    const at = { stage: 's', scenario: 'none', model: 'm' };
+    expect(l.charge(at, 1_000_000, 0)).toBeCloseTo(2);
+    expect(l.charge(at, 1_000_000, 0, { cachedInputTokens: 400_000 })).toBeCloseTo(0.6 * 2 + 0.4 * 0.5);
+    expect(l.charge(at, 1_000_000, 1_000_000, { batch: true })).toBeCloseTo(5);
+    // Without a cached-input price, cached tokens cost the input price.
+    const plain = new UsageLedger(createMetrics(new Registry()), { m: { inputPerMTok: 2, outputPerMTok: 8 } }, undefined, 'pause');
+    expect(plain.charge(at, 1_000_000, 0, { cachedInputTokens: 1_000_000 })).toBeCloseTo(2);
+  });
+});

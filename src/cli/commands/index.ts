@@ -12,9 +12,10 @@ import { register as tail } from './tail.js';
 import { register as dlq } from './dlq.js';
 import { register as exportTopic } from './export.js';
 import { register as bench } from './bench.js';
+import { register as budget } from './budget.js';
 
 /**
  * Every subcommand module, in help order. Each module exports `register(program: Command): void`.
  * Add a new command by adding its module here.
  */
-export const COMMANDS: Array<(program: Command) => void> = [up, sim, llmCheck, topics, schemas, run, ingest, tail, dlq, exportTopic, dedup, dedupEval, bench];
+export const COMMANDS: Array<(program: Command) => void> = [up, sim, llmCheck, topics, schemas, run, ingest, tail, dlq, exportTopic, budget, dedup, dedupEval, bench];

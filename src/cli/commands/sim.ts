@@ -15,6 +15,9 @@ const num = (v: string) => {
   return n;
 };
 
+/** `2,5` → [2, 5] (batch ordinals). */
+const ordinals = (v: string) => v.split(',').filter((x) => x.trim() !== '').map((x) => Number(x.trim()));
+
 export function register(program: Command): void {
   program
     .command('sim')
@@ -36,6 +39,11 @@ export function register(program: Command): void {
     .option('--retry-after-ms <n>', 'Retry-After of a 429, in ms', num, 1000)
     .option('--retry-after-format <f>', 'ms | seconds | date | both', 'both')
     .option('--embedding-dims <n>', 'embedding vector size', num, 256)
+    .option('--batch-complete-ms <n>', 'Batch API: time from creation until a batch is finished', num, 500)
+    .option('--batch-fail <ordinals>', 'Batch API: comma-separated ordinals of batches that end failed (1 = the first)', ordinals, [])
+    .option('--batch-expire <ordinals>', 'Batch API: ordinals of batches that expire half done', ordinals, [])
+    .option('--batch-partial <ordinals>', 'Batch API: ordinals of batches where some lines fail', ordinals, [])
+    .option('--batch-line-error-rate <rate>', 'Batch API: share of failing lines in a partial batch', num, 0.2)
     .option('--compat <preset>', `structured-output behaviour to emulate: ${Object.keys(COMPAT_PRESETS).join(' | ')}`, 'openai')
     .action(async (o: Record<string, unknown>) => {
       const parsed = SimOptions.safeParse({
@@ -54,6 +62,7 @@ export function register(program: Command): void {
           retryAfterFormat: o.retryAfterFormat,
         },
         embeddingDims: o.embeddingDims,
+        batch: { completeAfterMs: o.batchCompleteMs, fail: o.batchFail, expire: o.batchExpire, partial: o.batchPartial, lineErrorRate: o.batchLineErrorRate },
         compat: COMPAT_PRESETS[String(o.compat)] ?? { jsonSchema: String(o.compat) },
       });
       if (!parsed.success) {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { topicsFor } from '../../../topics/index.js';
 import { loadConfig } from '../../config/load.js';
+import { sharedTopicNames } from '../prepare-cluster.js';
 import { createKafka } from '../../kafka/client.js';
 import { applyTopicPlan, formatTopicPlan, planStatus, planTopics, waitForTopics, type TopicPlanEntry } from '../../kafka/topic-plan.js';
 
@@ -71,7 +72,9 @@ export function register(program: Command): void {
       const admin = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-topics` }).admin();
       await admin.connect();
       try {
-        const wanted = topicsFor(toTopicsOptions(o));
+        // Without --prefix the shared topics (the LLM cache) take their configured names; with it, every topic is
+        // prefixed (test isolation: nothing outside the prefix is touched).
+        const wanted = topicsFor({ ...toTopicsOptions(o), ...(o.prefix === undefined ? { sharedNames: sharedTopicNames(config) } : {}) });
         const plan = await planTopics(admin, wanted);
         const nothingToDo = plan.every((e) => planStatus(e) === 'ok');
         if (!o.json) process.stdout.write(`${formatTopicPlan(plan)}\n`);

@@ -1,3 +1,4 @@
+import { gateOf } from '../gate.js';
 import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
 import type { ExpandConfig } from './spec.js';
 import { Persona } from '../../contracts/persona.js';
@@ -21,6 +22,7 @@ export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Per
     input: { topic: DATAFLOW_TOPICS.unique, schema: Persona },
     outputs: { [out]: Persona },
     ordering: 'unordered',
+    ...gateOf(deps, EXPAND_STAGE),
     async process(parent, ctx) {
       if (parent.hop >= cfg.maxHops) return filtered('max_hop');
       const budgets = childBudgets(parent.budget ?? cfg.maxPersonasPerDocument, cfg.fanOut);
@@ -65,6 +67,7 @@ export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Per
             params: { ...res.params, fanOut: cfg.fanOut, maxHops: cfg.maxHops, personasInCall: children.length },
             usage: res.usage,
             createdAt,
+            ...(res.cache ? { cache: res.cache } : {}),
           },
         };
         return { topic: out, key: c.id, value: persona };

@@ -1,3 +1,4 @@
+import { gateOf } from '../gate.js';
 import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
 import { WebDocument } from '../../contracts/web-document.js';
@@ -47,6 +48,7 @@ export function createExtractStage(cfg: ExtractStageConfig, deps: StageDeps): St
     input: { topic: DATAFLOW_TOPICS.uniqueDocuments, schema: WebDocument },
     outputs: { [out]: Persona },
     ordering: 'unordered',
+    ...gateOf(deps, EXTRACT_STAGE),
     async process(doc, ctx) {
       const trimmed = doc.text.trim();
       if (trimmed.length < cfg.minTextChars) return filtered('too_short');
@@ -93,6 +95,7 @@ export function createExtractStage(cfg: ExtractStageConfig, deps: StageDeps): St
             params: { ...res.params, specificity: cfg.specificity, truncated, personasInCall: picked.length },
             usage: res.usage,
             createdAt,
+            ...(res.cache ? { cache: res.cache } : {}),
           },
         };
         return { topic: out, key: p.id, value: persona };

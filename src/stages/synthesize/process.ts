@@ -1,3 +1,4 @@
+import { gateOf } from '../gate.js';
 import type { z } from 'zod';
 import { filtered, type Stage, type StageDeps } from '../../runtime/stage.js';
 import type { ScenarioConfig, SynthesizeConfig } from './spec.js';
@@ -36,6 +37,7 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, cfg: 
     input: { topic: DATAFLOW_TOPICS.unique, schema: Persona },
     outputs: { [out]: outSchema },
     ordering: 'unordered',
+    ...gateOf(deps, name, scenario),
     async process(persona, ctx) {
       if (!cfg.enabled || !sampled(persona.id, scenario, cfg.samplingRate)) return filtered('sampled_out');
       const res = await deps.llm.complete({
@@ -62,6 +64,7 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, cfg: 
           params: { ...res.params, ...templateParams, mode: cfg.mode, samplingRate: cfg.samplingRate },
           usage: res.usage,
           createdAt: new Date().toISOString(),
+          ...(res.cache ? { cache: res.cache } : {}),
         },
         lineage: {
           rootDocId: persona.rootDocId,

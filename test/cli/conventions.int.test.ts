@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { valueSubject } from '../../topics/types.js';
 import { createTopicsAndWait } from '../../src/kafka/admin.js';
 import { deleteTopicsWithPrefix, kafka, randomPrefix, registry } from '../foundation/helpers.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /**
  * CLI conventions (issue #11 defect 9), through the real binary: --version; usage errors exit 2, runtime
@@ -76,7 +76,7 @@ describe('personahub CLI conventions', () => {
     await producer.connect();
     await producer.send({ topic, messages: [{ value: '{"n":1}' }, { value: '{"n":2}' }] });
     await producer.disconnect();
-    const cwd = mkdtempSync(join(tmpdir(), 'ph-export-'));
+    const cwd = tempDir('ph-export-');
     const r = await cli(['export', '--topic', topic, '--format', 'jsonl'], cwd);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([{ n: 1 }, { n: 2 }]);

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dedupJsonl, textOf } from '../../src/dedup/offline.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dedup-offline-'));
+const dir = tempDir('dedup-offline-');
 const BASE = 'A pediatric nurse who specializes in caring for premature infants and volunteers at a free clinic.';
 const LINES = [
   JSON.stringify({ persona: BASE, n: 1 }),

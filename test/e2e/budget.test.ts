@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -17,6 +16,7 @@ import { createLogger } from '../../src/logger.js';
 import { jsonCodec } from '../../src/runtime/json-codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /**
  * Issue #13, "must show": a scenario with a budget of N requests stops at N (± what is in flight) across two
@@ -35,14 +35,13 @@ const IN_FLIGHT = 4;
 let sim: Simulator | undefined;
 const children: ChildProcess[] = [];
 const base = loadConfig();
-const dir = mkdtempSync(join(tmpdir(), 'personahub-budget-'));
+const dir = tempDir('personahub-budget-');
 
 function persona(i: number): Persona {
   const text = `A river surveyor number ${i} who maps flood plains for a small town`;
   return {
     id: personaId(text), text, hop: 0, perspective: 'read', relation: null, parentId: null, rootDocId: `doc-${i}`, rootUrl: `https://example.org/${i}`, budget: 3,
-    provenance: { stage: 'extract', model: 'm', simulated: true, promptId: 'p', promptVersion: '1', params: {}, usage: { inputTokens: 1, outputTokens: 1 }, createdAt: '2026-01-01T00:00:00Z' },
-  };
+    provenance: { stage: 'extract', model: 'm', simulated: true, promptId: 'p', promptVersion: '1', params: {}, usage: { inputTokens: 1, outputTokens: 1 }, createdAt: '2026-01-01T00:00:00Z' } };
 }
 
 const freePort = () =>
@@ -66,9 +65,7 @@ function configFile(name: string, simUrl: string, port: number): string {
         endpoint: { baseUrl: simUrl, maxInFlight: IN_FLIGHT, adaptiveConcurrency: false },
         structuredOutput: 'json_schema',
         cache: { topic: `${prefix}llm.cache` },
-        budgets: { scenarios: { math: { requests: BUDGET } }, topic: `${prefix}llm.spend` },
-      },
-    }),
+        budgets: { scenarios: { math: { requests: BUDGET } }, topic: `${prefix}llm.spend` } } }),
   );
   return file;
 }
@@ -93,8 +90,7 @@ async function samples(): Promise<string[]> {
     topic: prefix + synthTopic('math'),
     fromBeginning: true,
     untilCaughtUp: true,
-    onRecord: (r) => void ids.push((r.value as { id: string }).id),
-  });
+    onRecord: (r) => void ids.push((r.value as { id: string }).id) });
   return ids;
 }
 
@@ -125,8 +121,7 @@ describe('a scenario budget shared by two instances (real broker, simulator)', (
       const child = spawn(process.execPath, ['bin/personahub.mjs', '-c', configFile(`instance-${i}`, sim.url, port), 'run', 'synthesize-math', '--prefix', prefix], {
         cwd: ROOT,
         env: { ...process.env, PERSONAHUB_LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+        stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(child);
     }
     await until('both instances ready', async () => (await Promise.all(ports.map((p) => fetch(`http://127.0.0.1:${p}/readyz`).then((r) => r.ok, () => false)))).every(Boolean), 120_000);

@@ -171,13 +171,15 @@ async function readValues(topic: string): Promise<Array<Record<string, unknown>>
   return out;
 }
 
+let configDir: string | undefined;
+
 describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restart', () => {
   beforeAll(async () => {
     stack = privateStack(Number(process.env.CHAOS_STACK_BASE_PORT ?? 29192));
     stack.up('kafka', 'registry');
     sim = await startSimulator({ port: 0 });
-    const dir = mkdtempSync(join(tmpdir(), 'personahub-chaos-'));
-    configFile = join(dir, 'config.yaml');
+    configDir = mkdtempSync(join(tmpdir(), 'personahub-chaos-'));
+    configFile = join(configDir, 'config.yaml');
     writeFileSync(
       configFile,
       stringify({
@@ -200,7 +202,8 @@ describe('dataflow chaos: SIGKILLs, a broker outage and an empty registry restar
     for (const p of procs) p.proc.kill('SIGKILL');
     await admin?.disconnect().catch(() => undefined);
     await sim?.close();
-    stack?.down();
+    stack?.dispose();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
     if (keepLogs) process.stdout.write(`[chaos] logs kept in ${LOG_DIR}\n`);
     else rmSync(LOG_DIR, { recursive: true, force: true });
   }, 300_000);

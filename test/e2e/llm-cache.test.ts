@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { createLogger } from '../../src/logger.js';
 import { jsonCodec } from '../../src/runtime/json-codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /**
  * Issue #13, "must show": the same 20 documents run twice with `personahub up --once --fresh` (each run on new
@@ -93,8 +93,7 @@ async function records(prefix: string, topic: string): Promise<{ recs: Rec[]; hi
       delete v.provenance.createdAt;
       v.provenance.cache = { hit: false, key: v.provenance.cache!.key };
       recs.push(v);
-    },
-  });
+    } });
   return { recs, hits };
 }
 
@@ -114,7 +113,7 @@ afterAll(async () => {
 describe('LLM response cache across runs (real broker, `up --fresh` twice)', () => {
   it('the second run of the same 20 documents makes 0 LLM calls, all hits, and identical outputs', { timeout: 600_000 }, async () => {
     sim = await startSimulator({ port: 0 });
-    const dir = mkdtempSync(join(tmpdir(), 'personahub-cache-'));
+    const dir = tempDir('personahub-cache-');
     const docs = join(dir, 'docs.jsonl');
     writeFileSync(docs, readFileSync(SAMPLE_DOCUMENTS, 'utf8').split('\n').filter((l) => l.trim() !== '' && !NEAR_DUPLICATE_PAGES.includes((JSON.parse(l) as { id: string }).id)).slice(0, 20).join('\n') + '\n');
     const configFile = join(dir, 'personahub.yaml');

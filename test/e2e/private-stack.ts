@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,8 @@ export interface PrivateStack {
   registryUrl: string;
   up(...services: Array<'kafka' | 'registry'>): void;
   down(...services: Array<'kafka' | 'registry'>): void;
+  /** Stops every service and removes the stack's folder (data, logs, pid files). */
+  dispose(): void;
 }
 
 export function privateStack(base: number): PrivateStack {
@@ -43,5 +45,12 @@ export function privateStack(base: number): PrivateStack {
     registryUrl: `http://127.0.0.1:${base + 2}/apis/ccompat/v7`,
     up: (...s) => run('up', s.length > 0 ? s : ['kafka', 'registry']),
     down: (...s) => run('down', s.length > 0 ? s : ['kafka', 'registry']),
+    dispose: () => {
+      try {
+        run('down', ['kafka', 'registry']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
   };
 }

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { SAMPLE_DOCUMENTS } from '../../src/cli/commands/up.js';
 import { loadConfig } from '../../src/config/load.js';
 import { SCENARIOS } from '../../src/contracts/scenarios.js';
 import { createKafka } from '../../src/kafka/client.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /**
  * The README's first command, as a user runs it: `personahub up --once --fresh` in its own process (here on 8 of
@@ -19,7 +19,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('personahub up --once --fresh', () => {
   it('ends with a summary showing records on every synth topic, the simulator labelled', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'personahub-up-'));
+    const dir = tempDir('personahub-up-');
     const docs = join(dir, 'docs.jsonl');
     writeFileSync(docs, readFileSync(SAMPLE_DOCUMENTS, 'utf8').split('\n').slice(0, 8).join('\n') + '\n');
     const configFile = join(dir, 'personahub.yaml');
@@ -28,8 +28,7 @@ describe('personahub up --once --fresh', () => {
     const child = spawn(process.execPath, ['bin/personahub.mjs', '-c', configFile, 'up', '--once', '--fresh', '--no-stack', '--json', '--input', docs, '--timeout', '180', '--quiet', '3'], {
       cwd: ROOT,
       env: { ...process.env, PERSONAHUB_LOG_LEVEL: 'error' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+      stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

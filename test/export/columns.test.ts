@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -9,6 +8,7 @@ import { renderCard, sizeCategory } from '../../src/export/card.js';
 import { EXPORT_STATE_FILE, HfFolder, shardName } from '../../src/export/hf-folder.js';
 import { count, emptyStats } from '../../src/export/stats.js';
 import { syntheticSampleSchema } from '../../src/contracts/synthetic.js';
+import { tempDir } from '../support/temp-dir.js';
 
 describe('columns from the zod contract', () => {
   it('every topic contract maps to a struct of columns', () => {
@@ -45,8 +45,7 @@ describe('columns from the zod contract', () => {
     const row = toColumns(spec, {
       id: 'x', scenario: 'math', personaId: 'p', persona: 't', mode: 'zero-shot', output: { problem: 'q', solution: null },
       provenance: { stage: 's', model: 'm', simulated: false, promptId: 'i', promptVersion: '1', params: { t: 0.5, n: null }, usage: { inputTokens: 3, outputTokens: 4 }, createdAt: 'c' },
-      lineage: { rootDocId: 'd', rootUrl: 'u', personaHop: 1, personaParentId: null, personaRelation: null },
-    }) as Record<string, Record<string, unknown>>;
+      lineage: { rootDocId: 'd', rootUrl: 'u', personaHop: 1, personaParentId: null, personaRelation: null } }) as Record<string, Record<string, unknown>>;
     expect(row.provenance!.params).toBe('{"t":0.5,"n":null}');
     expect(row.provenance!.usage).toEqual({ inputTokens: 3n, outputTokens: 4n });
     expect(row.provenance!.cache).toBeNull();
@@ -76,7 +75,7 @@ describe('HfFolder state', () => {
     HfFolder.open({ out, topic: 't', schema: Rec, physicalTopic: 'p.t', split: 'train', license: 'other', prettyName: 'x', rowGroupSize: 10, follow: resume, resume });
 
   it('commits shards with their offsets; a shard the state does not name is removed on resume; offsets continue', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'hf-folder-'));
+    const out = tempDir('hf-folder-');
     const f = await open(out, true);
     await f.append({ id: 'a' }, 0, 5);
     await f.append({ id: 'b' }, 1, 7);
@@ -92,12 +91,12 @@ describe('HfFolder state', () => {
   });
 
   it('refuses a folder with files but no state, and a second non-follow export into the same folder', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'hf-folder-'));
+    const out = tempDir('hf-folder-');
     const f = await open(out, false);
     await f.append({ id: 'a' }, 0, 0);
     await f.commitShard();
     await expect(open(out, false)).rejects.toMatchObject({ code: 'config_invalid' });
-    const other = mkdtempSync(join(tmpdir(), 'hf-folder-'));
+    const other = tempDir('hf-folder-');
     await open(other, false);
     writeFileSync(join(other, 'data', 'x.parquet'), 'x');
     await expect(open(other, false)).rejects.toThrow(/already holds files/);

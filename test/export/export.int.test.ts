@@ -1,6 +1,5 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import { EXPORT_STATE_FILE } from '../../src/export/hf-folder.js';
 import type { Admin } from '../../src/kafka/client.js';
 import { connectBroker, createTopics, produce, uniq, type Kafka } from '../runtime/helpers.js';
 import { deleteTopicsWithPrefix, eventually } from '../foundation/helpers.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /**
  * `personahub export --format parquet|hf [--follow]` against the real broker, and the files checked by readers
@@ -23,7 +23,7 @@ const TOPIC = 'synth.math';
 let kafka: Kafka;
 let admin: Admin;
 let py: string;
-const hfHome = mkdtempSync(join(tmpdir(), 'hf-home-'));
+const hfHome = tempDir('hf-home-');
 
 function sample(i: number): SyntheticSample<'math'> {
   return {
@@ -42,10 +42,8 @@ function sample(i: number): SyntheticSample<'math'> {
       params: { temperature: 0.7, difficulty: 'hard', withSolution: i % 3 !== 0 },
       usage: { inputTokens: 100 + i, outputTokens: 20 + (i % 7) },
       createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
-      ...(i % 5 === 0 ? { cache: { hit: true, key: `v1:${i}` } } : {}),
-    },
-    lineage: { rootDocId: `doc-${i % 11}`, rootUrl: `https://example.org/${i % 11}`, personaHop: i % 3, personaParentId: i % 3 ? `persona-${i - 1}` : null, personaRelation: null },
-  };
+      ...(i % 5 === 0 ? { cache: { hit: true, key: `v1:${i}` } } : {}) },
+    lineage: { rootDocId: `doc-${i % 11}`, rootUrl: `https://example.org/${i % 11}`, personaHop: i % 3, personaParentId: i % 3 ? `persona-${i - 1}` : null, personaRelation: null } };
 }
 
 async function produceSamples(topic: string, from: number, to: number): Promise<void> {
@@ -64,8 +62,7 @@ async function python<T>(script: string, ...args: string[]): Promise<T> {
   const { stdout } = await run(py, ['-c', script, ...args], {
     env: { ...process.env, HF_HOME: hfHome, HF_DATASETS_OFFLINE: '1', HF_HUB_OFFLINE: '1', HF_HUB_DISABLE_TELEMETRY: '1' },
     timeout: 180_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
+    maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
 }
 
@@ -99,7 +96,7 @@ afterAll(async () => {
 
 describe('export --format hf / parquet (real broker, checked with datasets and pyarrow)', () => {
   it('hf: a datasets folder whose rows equal the topic, nested provenance as structs, shards and row groups as asked', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'export-hf-')), 'math');
+    const out = join(tempDir('export-hf-'), 'math');
     const r = await cli(['export', '--topic', TOPIC, '--prefix', prefix, '--format', 'hf', '--out', out, '--shard-rows', '500', '--row-group-size', '200', '--license', 'cc-by-4.0']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('exported 1234 records');
@@ -117,7 +114,7 @@ describe('export --format hf / parquet (real broker, checked with datasets and p
   });
 
   it('parquet: one file, row groups of --row-group-size, every row, the topic in the footer', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'export-pq-')), 'math.parquet');
+    const out = join(tempDir('export-pq-'), 'math.parquet');
     const r = await cli(['export', '--topic', TOPIC, '--prefix', prefix, '--format', 'parquet', '--out', out, '--row-group-size', '300']);
     expect(r.code, r.stderr).toBe(0);
     const got = await python<{ rows: number; groups: number; topic: string; nullSolutions: number }>(
@@ -137,7 +134,7 @@ print(json.dumps({"rows": t.num_rows, "groups": f.metadata.num_row_groups, "topi
     const topic = `${prefix}bad.${TOPIC}`;
     await produceSamples(topic, 0, 3);
     await produce(kafka, topic, [{ value: '{"id": "cut off' }, { value: JSON.stringify({ ...sample(9), scenario: 'tool' }) }]);
-    const out = join(mkdtempSync(join(tmpdir(), 'export-bad-')), 'x.parquet');
+    const out = join(tempDir('export-bad-'), 'x.parquet');
     const r = await cli(['export', '--topic', TOPIC, '--prefix', `${prefix}bad.`, '--format', 'parquet', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('exported 3 records');
@@ -148,7 +145,7 @@ print(json.dumps({"rows": t.num_rows, "groups": f.metadata.num_row_groups, "topi
   });
 
   it('--push-to-hub without a token is refused before anything is read or written (exit 2); the Hub is never called', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'export-hub-')), 'math');
+    const out = join(tempDir('export-hub-'), 'math');
     const r = await cli(['export', '--topic', TOPIC, '--prefix', prefix, '--format', 'hf', '--out', out, '--push-to-hub', 'someone/personas'], { HF_TOKEN: '' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('needs a Hugging Face token in the environment variable HF_TOKEN');
@@ -157,15 +154,14 @@ print(json.dumps({"rows": t.num_rows, "groups": f.metadata.num_row_groups, "topi
 
   it('hf --follow: rolling shards as records arrive, its own group offsets, resumed after a stop without loss or duplicates', async () => {
     const topic = `${prefix}follow.${TOPIC}`;
-    const out = join(mkdtempSync(join(tmpdir(), 'export-follow-')), 'math');
+    const out = join(tempDir('export-follow-'), 'math');
     const group = `${prefix}export-follow`;
     const state = () => (existsSync(join(out, EXPORT_STATE_FILE)) ? (JSON.parse(readFileSync(join(out, EXPORT_STATE_FILE), 'utf8')) as { rows: number; shards: number }) : undefined);
     const follow = () => {
       const child = spawn(process.execPath, ['bin/personahub.mjs', 'export', '--topic', TOPIC, '--prefix', `${prefix}follow.`, '--format', 'hf', '--out', out, '--follow', '--shard-rows', '100', '--shard-seconds', '1', '--group', group], {
         cwd: ROOT,
         env: { ...process.env, PERSONAHUB_LOG_LEVEL: 'error' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+        stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
       const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KafkaConfig } from '../../src/config/services.js';
 import { isPersonahubError } from '../../src/errors.js';
 import { createKafka, kafkaJsLogger } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const fatalCode = (fn: () => unknown) => {
   try {
@@ -34,7 +34,7 @@ describe('createKafka (no broker needed: clients connect lazily)', () => {
   });
 
   it('loads TLS files, and a missing file is a fatal config error', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ph-tls-'));
+    const dir = tempDir('ph-tls-');
     writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
     const ok = KafkaConfig.parse({ ssl: { caFile: join(dir, 'ca.pem') } });
     expect(fatalCode(() => createKafka(ok))).toBe('no error');
@@ -49,8 +49,7 @@ describe('createKafka (no broker needed: clients connect lazily)', () => {
       ...logger,
       warn: (obj: object, msg: string) => lines.push(JSON.stringify({ level: 'warn', ...obj, msg })),
       debug: (obj: object, msg: string) => lines.push(JSON.stringify({ level: 'debug', ...obj, msg })),
-      error: () => lines.push('error-level line'),
-    } as unknown as typeof logger;
+      error: () => lines.push('error-level line') } as unknown as typeof logger;
     const log = kafkaJsLogger(capture);
     log.error('group coordinator is not available', { broker: 'b:1' });
     log.info('connected', {});

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WARCRecord, WARCSerializer } from 'warcio';
@@ -15,6 +14,7 @@ import { jsonCodec } from '../../src/runtime/json-codec.js';
 import { ingestItems } from '../../src/ingest/produce.js';
 import type { IngestItem } from '../../src/ingest/types.js';
 import { createTopicsAndWait } from '../../src/kafka/admin.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /** ingest → real topic (registry-framed) → read back until caught up: what `ingest` and `export` do. */
 describe('ingest to a real topic', () => {
@@ -35,7 +35,7 @@ describe('ingest to a real topic', () => {
       );
       parts.push(await WARCSerializer.serialize(record, { gzip: true }));
     }
-    const file = join(mkdtempSync(join(tmpdir(), 'personahub-ingest-int-')), 'crawl.warc.wet.gz');
+    const file = join(tempDir('personahub-ingest-int-'), 'crawl.warc.wet.gz');
     writeFileSync(file, Buffer.concat(parts.map((p) => Buffer.from(p))));
 
     const summary = await ingestFile({ file, prefix, progress: false });
@@ -49,8 +49,7 @@ describe('ingest to a real topic', () => {
       topic: `${prefix}web.documents`,
       fromBeginning: true,
       untilCaughtUp: true,
-      onRecord: (r) => void got.push(r),
-    });
+      onRecord: (r) => void got.push(r) });
     expect(got).toHaveLength(20);
     for (const r of got) {
       expect(r.raw![0]).toBe(0); // Confluent framing: magic byte, then the schema id
@@ -82,7 +81,7 @@ describe('ingest to a real topic', () => {
       // per batch.
       ...Array.from({ length: 24 }, (_, i) => ({ id: `mid-${i}`, url: `https://size.example/mid-${i}`, text: `${i} ${text(250_000)}` })),
     ].map((d) => JSON.stringify(d));
-    const file = join(mkdtempSync(join(tmpdir(), 'personahub-ingest-size-')), 'docs.jsonl');
+    const file = join(tempDir('personahub-ingest-size-'), 'docs.jsonl');
     writeFileSync(file, `${lines.join('\n')}\n`);
 
     const summary = await ingestFile({ file, prefix, progress: false });
@@ -95,8 +94,7 @@ describe('ingest to a real topic', () => {
       topic: `${prefix}web.documents`,
       fromBeginning: true,
       untilCaughtUp: true,
-      onRecord: (r) => void got.push(r),
-    });
+      onRecord: (r) => void got.push(r) });
     expect(got.map((r) => r.key).sort()).toEqual(['after', 'before', ...Array.from({ length: 24 }, (_, i) => `mid-${i}`), 'near'].sort());
     const near = got.find((r) => r.key === 'near')!;
     expect((near.value as WebDocument).text).toBe(text(limit - 500)); // whole, not cut

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -8,8 +7,9 @@ import { WebDocument } from '../../src/contracts/web-document.js';
 import { detectFormat, openInput } from '../../src/ingest/open.js';
 import { htmlToText } from '../../src/ingest/html-text.js';
 import type { IngestItem } from '../../src/ingest/types.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'personahub-ingest-'));
+const dir = tempDir('personahub-ingest-');
 
 async function collect(items: AsyncIterable<IngestItem>) {
   const out: IngestItem[] = [];
@@ -76,8 +76,7 @@ describe('ingest readers', () => {
           url: 'https://wet.example/page',
           date: '2026-02-03T04:05:06Z',
           type: 'conversion',
-          warcHeaders: { 'Content-Type': 'text/plain', 'WARC-Identified-Content-Language': 'eng,fra' },
-        },
+          warcHeaders: { 'Content-Type': 'text/plain', 'WARC-Identified-Content-Language': 'eng,fra' } },
         'A page about tide tables and harbour pilots.',
       ),
       await warcRecord({ url: 'https://wet.example/empty', type: 'conversion', warcHeaders: { 'Content-Type': 'text/plain' } }, '  \n '),

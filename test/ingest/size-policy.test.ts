@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { topicsFor } from '../../topics/index.js';
@@ -10,6 +9,7 @@ import { Config } from '../../src/config/schema.js';
 const loadConfigWith = (raw: unknown) => Config.parse(raw);
 import { openInput } from '../../src/ingest/open.js';
 import type { IngestItem } from '../../src/ingest/types.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /**
  * Issue #11 defect 2, the reader side: documents over ingest.maxDocumentBytes are skipped as too_large (whole, never
@@ -29,7 +29,7 @@ describe('size policy', () => {
   it('skips a 5 MB page as too_large and keeps reading; a page just under the limit passes unchanged', async () => {
     const limit = loadConfig().ingest.maxDocumentBytes;
     expect(limit).toBe(900_000);
-    const file = join(mkdtempSync(join(tmpdir(), 'ph-size-')), 'docs.jsonl');
+    const file = join(tempDir('ph-size-'), 'docs.jsonl');
     writeFileSync(file, [line('small', 500), line('huge', 5_000_000), line('near', limit - 1_000), line('after', 500)].join('\n'));
     const items = await read(file);
     expect(items.map((i) => (i.kind === 'document' ? i.doc.id : `${i.reason}@${i.where}`))).toEqual(['small', 'too_large@docs.jsonl:2', 'near', 'after']);

@@ -44,13 +44,29 @@ async function decoded(topic: string, raw: Buffer | null): Promise<{ ok: true; v
   }
 }
 
+type Checked = { ok: true; value: unknown } | { ok: false; why: string };
+
+/** Decodes a record and checks it against the topic's contract (parquet/hf columns come from it); never alters it. */
+async function conforming(o: ExportBase, raw: Buffer | null): Promise<Checked> {
+  const { schema, schemaName } = topicContract(o.topic);
+  const d = await decoded(o.physicalTopic, raw);
+  if (!d.ok) return d;
+  const v = schema.safeParse(d.value);
+  if (v.success) return { ok: true, value: v.data };
+  const issue = v.error.issues[0];
+  return { ok: false, why: `not a ${schemaName}: ${issue?.path.join('.')} ${issue?.message}` };
+}
+
+/** What every export reads: the physical topic, read_committed, until the signal (if any) aborts. */
+function source(o: ExportBase): { client: KafkaClient; topic: string; signal?: AbortSignal } {
+  return { client: o.kafka, topic: o.physicalTopic, ...(o.signal ? { signal: o.signal } : {}) };
+}
+
 export async function exportJsonl(o: ExportBase & { out?: string }): Promise<ExportResult> {
   const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
   const res: ExportResult = { written: 0, skipped: 0, reasons: [] };
   await readToEnd({
-    client: o.kafka,
-    topic: o.physicalTopic,
-    ...(o.signal ? { signal: o.signal } : {}),
+    ...source(o),
     onRecord: async (m) => {
       const d = await decoded(o.physicalTopic, m.value);
       if (!d.ok) return skip(res, m.offset, m.partition, d.why);
@@ -76,15 +92,11 @@ export async function exportParquet(o: ExportBase & { out: string; rowGroupSize:
   const res: ExportResult = { written: 0, skipped: 0, reasons: [] };
   try {
     await readToEnd({
-      client: o.kafka,
-      topic: o.physicalTopic,
-      ...(o.signal ? { signal: o.signal } : {}),
+      ...source(o),
       onRecord: async (m) => {
-        const d = await decoded(o.physicalTopic, m.value);
-        if (!d.ok) return skip(res, m.offset, m.partition, d.why);
-        const v = schema.safeParse(d.value);
-        if (!v.success) return skip(res, m.offset, m.partition, `not a ${schemaName}: ${v.error.issues[0]?.path.join('.')} ${v.error.issues[0]?.message}`);
-        w.append(v.data);
+        const v = await conforming(o, m.value);
+        if (!v.ok) return skip(res, m.offset, m.partition, v.why);
+        w.append(v.value);
         res.written++;
       },
     });
@@ -119,7 +131,7 @@ export interface HfExportOptions extends ExportBase {
  * written is committed (so a Ctrl-C loses nothing and duplicates nothing).
  */
 export async function exportHf(o: HfExportOptions): Promise<ExportResult> {
-  const { schema, schemaName } = topicContract(o.topic);
+  const { schema } = topicContract(o.topic);
   const folder = await HfFolder.open({
     out: o.out,
     topic: o.topic,
@@ -145,20 +157,17 @@ export async function exportHf(o: HfExportOptions): Promise<ExportResult> {
   };
   try {
     await readToEnd({
-      client: o.kafka,
-      topic: o.physicalTopic,
+      ...source(o),
       startOffsets: folder.startOffsets,
       follow: o.follow,
-      ...(o.signal ? { signal: o.signal } : {}),
       onRecord: async (m) => {
-        const d = await decoded(o.physicalTopic, m.value);
-        const v = d.ok ? schema.safeParse(d.value) : undefined;
-        if (!d.ok || !v?.success) {
+        const v = await conforming(o, m.value);
+        if (!v.ok) {
           skippedNext[String(m.partition)] = m.offset + 1;
-          return skip(res, m.offset, m.partition, !d.ok ? d.why : `not a ${schemaName}: ${v!.error!.issues[0]?.path.join('.')} ${v!.error!.issues[0]?.message}`);
+          return skip(res, m.offset, m.partition, v.why);
         }
         if (folder.buffered === 0) shardStartedAt = Date.now();
-        await folder.append(v.data, m.partition, m.offset);
+        await folder.append(v.value, m.partition, m.offset);
         res.written++;
         if (folder.buffered >= o.shardRows) await commit();
       },

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import { fatal } from '../../errors.js';
 import type { KafkaClient, Producer } from '../../kafka/client.js';
-import { readToEnd } from '../../kafka/read-to-end.js';
+import { followTopic } from '../../kafka/follow-topic.js';
 import type { BudgetBook } from './book.js';
 import type { BudgetLimit } from './config.js';
 import { LedgerRecord, limitKey, spendKey, type LimitRecord, type SpendRecord } from './ledger-record.js';
@@ -32,26 +31,14 @@ export class KafkaSpendLedger {
   }
 
   private async load(): Promise<void> {
-    const admin = this.o.client.admin();
-    await admin.connect();
-    try {
-      if (!(await admin.listTopics()).includes(this.o.topic))
-        throw fatal('config_invalid', `LLM spend ledger topic ${this.o.topic} does not exist: run \`personahub topics apply\` (llm.budgets.topic)`);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-    let caughtUp!: () => void;
-    const ready = new Promise<void>((r) => (caughtUp = r));
-    const follower = readToEnd({
+    const { follower } = await followTopic({
       client: this.o.client,
       topic: this.o.topic,
-      follow: true,
+      holds: 'LLM spend ledger',
+      configKey: 'llm.budgets.topic',
       // Another instance's spend must arrive fast: the wait here is part of the cross-instance overshoot.
       fetchWaitMaxMs: 10,
       signal: this.stop.signal,
-      onProgress: (remaining) => {
-        if (remaining === 0) caughtUp();
-      },
       onRecord: (r) => {
         if (!r.value) return;
         try {
@@ -67,7 +54,7 @@ export class KafkaSpendLedger {
     });
     // Connect the producer before anything is admitted: a first flush that has to connect would leave this
     // instance's early spend unpublished for as long as that takes.
-    await Promise.all([Promise.race([ready, follower.then(() => undefined)]), this.producerReady()]);
+    await this.producerReady();
     this.o.book.subscribe(() => this.schedule());
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { fatal, retriable } from '../../errors.js';
+import { retriable } from '../../errors.js';
 import type { KafkaClient, Producer } from '../../kafka/client.js';
-import { readToEnd } from '../../kafka/read-to-end.js';
+import { followTopic } from '../../kafka/follow-topic.js';
 import type { Metrics } from '../../metrics/catalogue.js';
 import { CacheEntry } from './entry.js';
 import { BoundedLru } from './lru.js';
@@ -54,31 +54,13 @@ export class KafkaResponseCache implements ResponseCache {
   }
 
   private async load(): Promise<void> {
-    const admin = this.o.client.admin();
-    await admin.connect();
-    try {
-      const topics = await admin.listTopics();
-      if (!topics.includes(this.o.topic))
-        throw fatal('config_invalid', `LLM cache topic ${this.o.topic} does not exist: run \`personahub topics apply\` (llm.cache.topic)`);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
     const started = performance.now();
-    let resolveLoaded!: () => void;
-    const caughtUp = new Promise<void>((r) => (resolveLoaded = r));
-    let done = false;
-    const follower = readToEnd({
+    const { follower } = await followTopic({
       client: this.o.client,
       topic: this.o.topic,
-      follow: true,
+      holds: 'LLM cache',
+      configKey: 'llm.cache.topic',
       signal: this.stop.signal,
-      onProgress: (remaining) => {
-        if (remaining === 0 && !done) {
-          done = true;
-          this.o.logger.info({ topic: this.o.topic, entries: this.lru.size, bytes: this.lru.bytes, ms: Math.round(performance.now() - started) }, 'LLM cache loaded');
-          resolveLoaded();
-        }
-      },
       onRecord: (r) => this.apply(r.key?.toString('utf8') ?? null, r.value),
     });
     follower.catch((e: unknown) => {
@@ -86,7 +68,7 @@ export class KafkaResponseCache implements ResponseCache {
       this.o.logger.warn({ err: String(e) }, 'LLM cache follower stopped; the next lookup reloads');
       this.loaded = undefined;
     });
-    await Promise.race([caughtUp, follower.then(() => undefined)]);
+    this.o.logger.info({ topic: this.o.topic, entries: this.lru.size, bytes: this.lru.bytes, ms: Math.round(performance.now() - started) }, 'LLM cache loaded');
   }
 
   private apply(key: string | null, value: Buffer | null): void {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTopic } from '../../src/cli/read-topic.js';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
 import { startStages, type StartedStages } from '../../src/cli/start-stages.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -11,9 +10,9 @@ type SyntheticSample = AnySample<'math'>;
 import { personaId } from '../../src/dedup/index.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
-import { jsonCodec } from '../../src/runtime/json-codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
+import { readAllRecords, removePrefixedTopics } from './flow-helpers.js';
 
 /**
  * Issue #13, "must show": a synthesis scenario in batch mode (`llm.scenarios.math.mode: batch`) processes 240
@@ -38,16 +37,7 @@ function persona(i: number): Persona {
 }
 
 async function samples(): Promise<SyntheticSample[]> {
-  const out: SyntheticSample[] = [];
-  await readTopic({
-    kafka: createKafka(base.kafka, { logger }),
-    codec: jsonCodec,
-    topic: prefix + synthTopic('math'),
-    fromBeginning: true,
-    untilCaughtUp: true,
-    onRecord: (r) => void out.push(r.value as SyntheticSample),
-  });
-  return out;
+  return (await readAllRecords(base, prefix + synthTopic('math'), logger)).map((r) => r.value as SyntheticSample);
 }
 
 const sum = async (c: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }, match: Record<string, unknown> = {}) =>
@@ -56,11 +46,7 @@ const sum = async (c: { get(): Promise<{ values: Array<{ value: number; labels: 
 afterAll(async () => {
   await flow?.proc.stop();
   await sim?.close();
-  const admin = createKafka(base.kafka, { logger }).admin();
-  await admin.connect();
-  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  await admin.disconnect();
+  await removePrefixedTopics(base, prefix, logger);
 });
 
 describe('synthesis in batch mode (real broker, simulator Batch API)', () => {

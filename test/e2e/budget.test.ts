@@ -6,17 +6,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTopic } from '../../src/cli/read-topic.js';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Persona } from '../../src/contracts/persona.js';
 import { personaId } from '../../src/dedup/index.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
-import { jsonCodec } from '../../src/runtime/json-codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import { tempDir } from '../support/temp-dir.js';
+import { readAllRecords, removePrefixedTopics } from './flow-helpers.js';
 
 /**
  * Issue #13, "must show": a scenario with a budget of N requests stops at N (± what is in flight) across two
@@ -83,15 +82,7 @@ async function metric(port: number, name: string, labels: Record<string, string>
 }
 
 async function samples(): Promise<string[]> {
-  const ids: string[] = [];
-  await readTopic({
-    kafka: createKafka(base.kafka, { logger }),
-    codec: jsonCodec,
-    topic: prefix + synthTopic('math'),
-    fromBeginning: true,
-    untilCaughtUp: true,
-    onRecord: (r) => void ids.push((r.value as { id: string }).id) });
-  return ids;
+  return (await readAllRecords(base, prefix + synthTopic('math'), logger)).map((r) => (r.value as { id: string }).id);
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -105,11 +96,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
   await sim?.close();
-  const admin = createKafka(base.kafka, { logger }).admin();
-  await admin.connect();
-  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  await admin.disconnect();
+  await removePrefixedTopics(base, prefix, logger);
 });
 
 describe('a scenario budget shared by two instances (real broker, simulator)', () => {

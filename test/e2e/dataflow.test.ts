@@ -15,7 +15,7 @@ import { createRegistryCodec } from '../../src/registry/codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import type { TopicRecord } from '../../src/cli/read-topic.js';
-import { readAllRecords, waitFlowDrained } from './flow-helpers.js';
+import { readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
 
 /**
  * The whole dataflow on the real broker, registry and simulator, on topics of its own (random prefix):
@@ -71,11 +71,7 @@ afterAll(async () => {
   await flow?.proc.stop();
   await sim?.close();
   // The broker is shared: leave no topics behind.
-  const admin = createKafka(config.kafka, { logger }).admin();
-  await admin.connect();
-  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  await admin.disconnect();
+  await removePrefixedTopics(config, prefix, logger);
 });
 
 describe('dataflow end to end (real Kafka, registry, simulator)', () => {

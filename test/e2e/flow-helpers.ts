@@ -5,14 +5,16 @@ import type { StartedStages } from '../../src/cli/start-stages.js';
 import type { Config } from '../../src/config/schema.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { jsonCodec } from '../../src/runtime/json-codec.js';
+import { deleteTopicsWithPrefix } from '../foundation/helpers.js';
 
 /**
- * What the in-process dataflow tests (e2e, hostile input, real model) share: reading a topic to its end, and
- * waiting until the dataflow has drained. One copy, so they judge "drained" the same way.
+ * What the in-process dataflow tests (e2e, hostile input, batch, budget, real model) share: reading a topic to its
+ * end, waiting until the dataflow has drained, removing their prefixed topics. One copy, so they judge "drained" the
+ * same way.
  */
 
 /** Every record of a (physical) topic, read_committed, from the beginning to the end offsets taken at the start. */
-export async function readAllRecords(config: Config, topic: string, logger: Logger): Promise<TopicRecord[]> {
+export async function readAllRecords(config: Pick<Config, 'kafka'>, topic: string, logger: Logger): Promise<TopicRecord[]> {
   const out: TopicRecord[] = [];
   await readTopic({ kafka: createKafka(config.kafka, { logger }), codec: jsonCodec, topic, fromBeginning: true, untilCaughtUp: true, onRecord: (r) => void out.push(r) });
   return out;
@@ -42,5 +44,16 @@ export async function waitFlowDrained(flow: StartedStages, o: DrainOptions): Pro
     if (o.done(snap) && looksDrained(snap, flow.inputs) && Date.now() - quietSince >= o.quietMs) return snap;
     if (Date.now() > deadline) throw new Error(`dataflow did not drain within ${o.timeoutMs} ms: ${JSON.stringify(snap.stages)}`);
     await new Promise((r) => setTimeout(r, o.everyMs ?? 250));
+  }
+}
+
+/** The broker is shared: a test removes every topic it made (they all start with its random prefix). */
+export async function removePrefixedTopics(config: Pick<Config, 'kafka'>, prefix: string, logger: Logger): Promise<void> {
+  const admin = createKafka(config.kafka, { logger }).admin();
+  await admin.connect();
+  try {
+    await deleteTopicsWithPrefix(admin, prefix);
+  } finally {
+    await admin.disconnect();
   }
 }

@@ -14,7 +14,7 @@ import type { FilterReason } from '../../src/runtime/stage.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../topics/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
-import { readAllRecords, waitFlowDrained } from './flow-helpers.js';
+import { readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
 
 /**
  * Hostile input (issue #11): 24 classes of bad, odd and adversarial records written to web.documents, against the
@@ -169,11 +169,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await flow?.proc.stop();
   await sim?.close();
-  const admin = createKafka(config.kafka, { logger }).admin();
-  await admin.connect();
-  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  await admin.disconnect();
+  await removePrefixedTopics(config, prefix, logger);
   const registry = createRegistryClient(config.registry);
   for (const s of (await registry.getAllSubjects()).filter((x) => x.startsWith(prefix))) await registry.deleteSubject(s, false).catch(() => undefined);
 });

@@ -12,13 +12,12 @@ import { ingestFile } from '../../src/cli/commands/ingest.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { DLQ_HEADERS, dlqTopic, SCENARIOS, type Persona, type SyntheticSample, type WebDocument } from '../../src/contracts/index.js';
-import { createKafka } from '../../src/kafka/client.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import type { TopicRecord } from '../../src/cli/read-topic.js';
-import { readAllRecords, waitFlowDrained } from '../e2e/flow-helpers.js';
+import { readAllRecords, waitFlowDrained, removePrefixedTopics } from '../e2e/flow-helpers.js';
 
 /**
  * Every LLM stage against a REAL OpenAI-compatible server (llama-cpp-python, built from source by
@@ -70,11 +69,7 @@ afterAll(async () => {
   llm?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
   if (!config) return;
-  const admin = createKafka(config.kafka, { logger }).admin();
-  await admin.connect();
-  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  await admin.disconnect();
+  await removePrefixedTopics(config, prefix, logger);
 });
 
 describe('real model, real server, real runtime', () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
@@ -113,11 +113,12 @@ async function up(o: UpOptions): Promise<number> {
   // The simulator stands in only when no real endpoint is configured (the default URL is the simulator's).
   let sim: Simulator | undefined;
   let real: LocalRealLlm | undefined;
+  let sampleFile: string | undefined; // a temporary copy of the first pages (real-model mode), removed at the end
   let llmLabel: string;
   if (o.realLlm || process.env.PERSONAHUB_REAL_LLM === '1') {
     real = startLocalRealLlm(process.env, say);
     realLlmProfile(config, real);
-    if (o.input === SAMPLE_DOCUMENTS) o.input = samplePages(Math.max(1, Math.floor(o.pages ?? 2)));
+    if (o.input === SAMPLE_DOCUMENTS) o.input = sampleFile = samplePages(Math.max(1, Math.floor(o.pages ?? 2)));
     if (o.timeout === 600) o.timeout = 3600;
     llmLabel = `REAL MODEL ${real.model} (llama-cpp-python at ${real.url}, local CPU; one request at a time, ${config.stages.expand.maxHops} hop)`;
   } else if (applySimulatorRates(config.llm.endpoint)) {
@@ -195,6 +196,7 @@ async function up(o: UpOptions): Promise<number> {
     await proc.stop();
     await sim?.close();
     real?.stop();
+    if (sampleFile) rmSync(dirname(sampleFile), { recursive: true, force: true });
     const summary = { ingest, prefix, llmLabel, elapsedMs: Date.now() - started, drained };
     if (o.json) process.stdout.write(`${JSON.stringify(summaryJson(snap, summary))}\n`);
     else process.stdout.write(`\n${formatSummary(snap, summary)}\n`);

@@ -79,6 +79,9 @@ for e in "$NM"/@confluentinc/*; do
 done
 # The add-on's package: sources and JS (~16 MB) copied, its build/ (the machine Node's ABI) left behind.
 tar -C "$NM/@confluentinc" --exclude=kafka-javascript/build -cf - kafka-javascript | tar -C "$OVL/node_modules/@confluentinc" -xf -
+# The stack script's download cache (<repo>/.cache: Kafka jars, Apicurio) is shared, not copied: a test that starts
+# a private stack must find it warm (test/foundation/stack-script.int.test.ts asserts nothing is fetched).
+[[ -d "$REPO/.cache" && ! -e "$OVL/.cache" ]] && ln -sT "$REPO/.cache" "$OVL/.cache"
 echo "node-matrix: overlay $OVL ($((SECONDS - START))s)"
 
 # ---- the add-on for this Node (cached per ABI) ----------------------------------------------------------------------

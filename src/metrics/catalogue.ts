@@ -326,6 +326,14 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['stage', 'method'] as const,
       registers: r,
     }),
+
+    // ---- verified math and diversity (issue #15) ------------------------------------------------------------
+    mathVerifications: new Counter({
+      name: 'personahub_math_verifications_total',
+      help: 'Math problems checked by verify-math, by outcome (verified|disagree|mismatch) and persona hop; agreement rate = verified / all',
+      labelNames: ['outcome', 'hop'] as const,
+      registers: r,
+    }),
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ExtractConfig } from './extract/spec.js';
 import { ExpandConfig } from './expand/spec.js';
 import { ScenarioConfig } from './synthesize/spec.js';
+import { VerifyMathConfig } from './verify-math/spec.js';
 
 /**
  * The configuration table of docs/dataflow.md, rendered from the zod specs (descriptions and defaults), so the
@@ -11,6 +12,7 @@ const SECTIONS: Array<[path: string, schema: z.ZodType]> = [
   ['stages.extract', ExtractConfig],
   ['stages.expand', ExpandConfig],
   ['stages.synthesize.scenarios.<scenario>', ScenarioConfig],
+  ['stages.verifyMath', VerifyMathConfig],
 ];
 
 export function stageConfigTable(): string {

@@ -13,6 +13,7 @@ import type { StageFactoryContext } from '../runtime/types.js';
 import { EXTRACT_STAGE, createExtractStage, extractStageConfig } from './extract/process.js';
 import { EXPAND_STAGE, createExpandStage } from './expand/process.js';
 import { createSynthesizeStage, synthStageName } from './synthesize/process.js';
+import { VERIFY_MATH_STAGE, createVerifyMathStage } from './verify-math/process.js';
 import '../dedup/stream/register.js';
 
 /**
@@ -92,7 +93,7 @@ function holdingLlm<S extends Stage<any>>(ctx: StageFactoryContext, build: (deps
   });
 }
 
-export const DATAFLOW_STAGE_NAMES = [EXTRACT_STAGE, EXPAND_STAGE, ...SCENARIOS.map(synthStageName)] as const;
+export const DATAFLOW_STAGE_NAMES = [EXTRACT_STAGE, EXPAND_STAGE, ...SCENARIOS.map(synthStageName), VERIFY_MATH_STAGE] as const;
 
 let registered = false;
 export function registerDataflowStages(): void {
@@ -104,6 +105,7 @@ export function registerDataflowStages(): void {
   for (const s of SCENARIOS) {
     registerStageFactory(synthStageName(s), (ctx) => holdingLlm(ctx, (deps) => createSynthesizeStage(s, ctx.config.stages.synthesize.scenarios[s], deps)));
   }
+  registerStageFactory(VERIFY_MATH_STAGE, (ctx) => holdingLlm(ctx, (deps) => createVerifyMathStage(ctx.config.stages.verifyMath, { ...deps, metrics: ctx.metrics })));
 }
 registerDataflowStages();
 

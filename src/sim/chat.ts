@@ -4,6 +4,7 @@ import { CompatOptions } from './options.js';
 import { estimateTokens, salientTerms } from './text.js';
 import { SIM_MODEL_PREFIX } from './labels.js';
 import { MathSimOptions, shapeMath } from './math.js';
+import { shapeAttributes } from './attributes.js';
 
 /**
  * The content of a simulated chat completion: a pure function of the request and the simulator seed.
@@ -85,7 +86,7 @@ export function chatContent(
   const schemaName = rf?.json_schema?.name ?? '';
   // The seed must not depend on the user text: near-identical inputs have to reach the same choices.
   const seed = hash32(`${schemaName}|${body.seed ?? ''}`, simSeed);
-  const fill = (root: JsonSchema) => JSON.stringify(shapeMath(fillSchema(root, { terms, seed, root }), user, body.seed, math));
+  const fill = (root: JsonSchema) => JSON.stringify(shapeAttributes(shapeMath(fillSchema(root, { terms, seed, root }), user, body.seed, math)));
   const promptTokens = estimateTokens(all) + 4 * (body.messages?.length ?? 0);
   const done = (content: string, structured: boolean): ChatContent => ({ content, promptTokens, completionTokens: Math.max(1, estimateTokens(content)), structured });
   const unconstrained = (): ChatContent => {

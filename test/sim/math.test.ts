@@ -59,3 +59,27 @@ describe('simulator: math solving (SIMULATOR, not a model)', () => {
     expect(unfence(solveMessages(sample.problem)[1]!.content)).toBe(sample.problem);
   });
 });
+
+describe('simulator: persona attributes (SIMULATOR, not a model)', () => {
+  it('extract replies carry attributes consistent with each persona text; region/language only sometimes', async () => {
+    const { extractReplySchema } = await import('../../src/stages/extract/prompt.js');
+    const { Config } = await import('../../src/config/schema.js');
+    const { strictJsonSchema } = await import('../../src/llm/strict-schema.js');
+    const schema = strictJsonSchema(extractReplySchema(Config.parse({}).stages.extract)).jsonSchema;
+    let withRegion = 0;
+    let total = 0;
+    for (let i = 0; i < 30; i++) {
+      const reply = chatContent({ messages: [{ role: 'user', content: `Ledger${i} bookkeeping for harbour${i} shops and tide tables` }], response_format: { type: 'json_schema', json_schema: { name: 'personas', schema } } }, 1);
+      for (const p of (JSON.parse(reply.content) as { personas: Array<{ persona: string; attributes: Record<string, unknown> }> }).personas) {
+        total++;
+        const role = /^An? (.+?) who /.exec(p.persona)![1];
+        expect(p.attributes.occupation).toBe(role);
+        expect(typeof p.attributes.domain).toBe('string');
+        expect(['novice', 'intermediate', 'expert']).toContain(p.attributes.expertise);
+        if (p.attributes.region !== null) withRegion++;
+      }
+    }
+    expect(withRegion).toBeGreaterThan(0);
+    expect(withRegion).toBeLessThan(total);
+  });
+});

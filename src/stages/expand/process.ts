@@ -1,7 +1,8 @@
 import { gateOf } from '../gate.js';
 import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
 import type { ExpandConfig } from './spec.js';
-import { Persona } from '../../contracts/persona.js';
+import { Persona, type PersonaAttributes } from '../../contracts/persona.js';
+import { cleanAttributes } from '../attributes.js';
 import { normalize, personaId } from '../../dedup/index.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { childBudgets } from './budget.js';
@@ -35,14 +36,14 @@ export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Per
         signal: ctx.signal,
       });
       const seen = new Set<string>([parent.id]);
-      const children: Array<{ id: string; text: string; relation: string }> = [];
+      const children: Array<{ id: string; text: string; relation: string; attributes: PersonaAttributes | undefined }> = [];
       for (const r of res.value.related) {
         const text = r.persona.trim();
         if (normalize(text) === '') continue;
         const id = personaId(text);
         if (seen.has(id)) continue;
         seen.add(id);
-        children.push({ id, text, relation: r.relation.trim().toLowerCase() || 'related' });
+        children.push({ id, text, relation: r.relation.trim().toLowerCase() || 'related', attributes: cleanAttributes(r.attributes) });
         if (children.length >= budgets.length) break;
       }
       if (children.length === 0) return filtered('no_result');
@@ -69,6 +70,7 @@ export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Per
             createdAt,
             ...(res.cache ? { cache: res.cache } : {}),
           },
+          ...(c.attributes ? { attributes: c.attributes } : {}),
         };
         return { topic: out, key: c.id, value: persona };
       });

@@ -8,6 +8,7 @@ import { syntheticSampleSchema, type SyntheticSample } from '../../contracts/syn
 import { stableId, unitInterval } from '../hash.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../topics.js';
 import { SCENARIO_TABLE } from './scenarios.js';
+import { routes } from './routing.js';
 import { scenarioParams, synthMessages, synthPromptId } from './prompt.js';
 
 export const synthStageName = (scenario: ScenarioName) => `synthesize-${scenario}`;
@@ -40,6 +41,7 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, cfg: 
     ...gateOf(deps, name, scenario),
     async process(persona, ctx) {
       if (!cfg.enabled || !sampled(persona.id, scenario, cfg.samplingRate)) return filtered('sampled_out');
+      if (!routes(persona, cfg.routing)) return filtered('routed_out');
       const res = await deps.llm.complete({
         stage: name,
         scenario,

@@ -3,6 +3,7 @@ import { ExtractConfig } from './extract/spec.js';
 import { ExpandConfig } from './expand/spec.js';
 import { ScenarioConfig } from './synthesize/spec.js';
 import { VerifyMathConfig } from './verify-math/spec.js';
+import { DiversityConfig } from './diversity/spec.js';
 
 /**
  * The configuration table of docs/dataflow.md, rendered from the zod specs (descriptions and defaults), so the
@@ -13,6 +14,7 @@ const SECTIONS: Array<[path: string, schema: z.ZodType]> = [
   ['stages.expand', ExpandConfig],
   ['stages.synthesize.scenarios.<scenario>', ScenarioConfig],
   ['stages.verifyMath', VerifyMathConfig],
+  ['stages.diversity', DiversityConfig],
 ];
 
 export function stageConfigTable(): string {

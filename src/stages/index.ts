@@ -14,6 +14,7 @@ import { EXTRACT_STAGE, createExtractStage, extractStageConfig } from './extract
 import { EXPAND_STAGE, createExpandStage } from './expand/process.js';
 import { createSynthesizeStage, synthStageName } from './synthesize/process.js';
 import { VERIFY_MATH_STAGE, createVerifyMathStage } from './verify-math/process.js';
+import { PersonaDiversity, ScenarioDiversity } from './diversity/observe.js';
 import '../dedup/stream/register.js';
 
 /**
@@ -101,9 +102,19 @@ export function registerDataflowStages(): void {
   registered = true;
   // Each stage receives its own config section only (the factories are where sections are selected).
   registerStageFactory(EXTRACT_STAGE, (ctx) => holdingLlm(ctx, (deps) => createExtractStage(extractStageConfig(ctx.config), deps)));
-  registerStageFactory(EXPAND_STAGE, (ctx) => holdingLlm(ctx, (deps) => createExpandStage(ctx.config.stages.expand, deps)));
+  const diversity = (ctx: StageFactoryContext) => ctx.config.stages.diversity;
+  registerStageFactory(EXPAND_STAGE, (ctx) =>
+    holdingLlm(ctx, (deps) => createExpandStage(ctx.config.stages.expand, { ...deps, diversity: new PersonaDiversity(diversity(ctx), ctx.metrics) })),
+  );
   for (const s of SCENARIOS) {
-    registerStageFactory(synthStageName(s), (ctx) => holdingLlm(ctx, (deps) => createSynthesizeStage(s, ctx.config.stages.synthesize.scenarios[s], deps)));
+    registerStageFactory(synthStageName(s), (ctx) =>
+      holdingLlm(ctx, (deps) =>
+        createSynthesizeStage(s, ctx.config.stages.synthesize.scenarios[s], {
+          ...deps,
+          diversity: new ScenarioDiversity(s, diversity(ctx), ctx.metrics, deps.llm, ctx.logger),
+        }),
+      ),
+    );
   }
   registerStageFactory(VERIFY_MATH_STAGE, (ctx) => holdingLlm(ctx, (deps) => createVerifyMathStage(ctx.config.stages.verifyMath, { ...deps, metrics: ctx.metrics })));
 }

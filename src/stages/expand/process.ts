@@ -3,6 +3,7 @@ import { filtered, type Stage, type StageDeps, type StageOutput } from '../../ru
 import type { ExpandConfig } from './spec.js';
 import { Persona, type PersonaAttributes } from '../../contracts/persona.js';
 import { cleanAttributes } from '../attributes.js';
+import type { PersonaDiversity } from '../diversity/observe.js';
 import { normalize, personaId } from '../../dedup/index.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { childBudgets } from './budget.js';
@@ -16,7 +17,7 @@ export const EXPAND_STAGE = 'expand';
  * so a persona that was seen before never fans out again. Personas at maxHops or with no budget are filtered.
  * A persona without a budget field (written by an older extract) gets the whole per-document budget.
  */
-export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Persona> {
+export function createExpandStage(cfg: ExpandConfig, deps: StageDeps & { diversity?: PersonaDiversity }): Stage<Persona> {
   const out = DATAFLOW_TOPICS.candidates;
   return {
     name: EXPAND_STAGE,
@@ -25,6 +26,8 @@ export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Per
     ordering: 'unordered',
     ...gateOf(deps, EXPAND_STAGE),
     async process(parent, ctx) {
+      // Every unique persona passes here once (first attempt only, so an LLM retry does not count it twice).
+      if (ctx.attempt === 1) deps.diversity?.observe(parent);
       if (parent.hop >= cfg.maxHops) return filtered('max_hop');
       const budgets = childBudgets(parent.budget ?? cfg.maxPersonasPerDocument, cfg.fanOut);
       if (budgets.length === 0) return filtered('budget_exhausted');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
 import { startStages, type StartedStages } from '../../src/cli/start-stages.js';
@@ -78,7 +79,15 @@ describe('verify-math end to end (real Kafka, registry, SIMULATOR disagreeing on
     });
 
     const samples = (await readAllRecords(config, prefix + synthTopic('math'), logger)).map((r) => r.value as SyntheticSample<'math'>);
-    const verified = (await readAllRecords(config, prefix + VERIFIED_MATH_TOPIC, logger)).map((r) => r.value as VerifiedMathSample);
+    const verifiedRecords = await readAllRecords(config, prefix + VERIFIED_MATH_TOPIC, logger);
+    const verified = verifiedRecords.map((r) => r.value as VerifiedMathSample);
+    // Registry-framed with the id of synth.math.verified-value, valid against that JSON Schema.
+    const meta = await createRegistryClient(config.registry).getLatestSchemaMetadata(`${prefix}${VERIFIED_MATH_TOPIC}-value`);
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(meta.schema!) as object);
+    for (const r of verifiedRecords) {
+      expect(r.raw!.readUInt32BE(1)).toBe(meta.id);
+      expect(validate(r.value)).toBe(true);
+    }
     expect(samples).toHaveLength(PERSONAS);
 
     // The expectation, from the simulator's documented classes of each problem actually written to synth.math.

@@ -1,7 +1,7 @@
 import { DATAFLOW_TOPIC_DEFS } from './dataflow.js';
 import { DEAD_LETTER_TOPIC_DEFS } from './dead-letters.js';
 import { DEDUP_TOPIC_DEFS } from './dedup.js';
-import { SYNTH_TOPIC_DEFS } from './synth.js';
+import { SYNTH_TOPIC_DEFS, VERIFIED_TOPIC_DEFS } from './synth.js';
 import { LLM_TOPIC_DEFS } from './llm.js';
 import { DOCUMENT_MAX_MESSAGE_BYTES, DOCUMENT_TOPIC_PREFIX, INPUT_MAX_MESSAGE_BYTES, INPUT_TOPIC, valueSubject, type ResolvedTopic, type TopicDef, type TopicsOptions } from './types.js';
 
@@ -16,6 +16,7 @@ export { LLM_CACHE_TOPIC, LLM_SPEND_TOPIC } from './llm.js';
 export const TOPIC_SETS: ReadonlyArray<readonly TopicDef[]> = [
   DATAFLOW_TOPIC_DEFS,
   SYNTH_TOPIC_DEFS,
+  VERIFIED_TOPIC_DEFS,
   DEDUP_TOPIC_DEFS,
   DEAD_LETTER_TOPIC_DEFS,
   LLM_TOPIC_DEFS,

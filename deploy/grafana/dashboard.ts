@@ -322,6 +322,71 @@ export const ROWS: Row[] = [
       },
     ],
   },
+  {
+    title: 'Diversity',
+    panels: [
+      {
+        title: 'Dedup hit rate per hop',
+        description: 'Share of checked items dropped as duplicates, per filter stage and persona hop (rises when expansion keeps re-finding the same personas)',
+        type: 'timeseries', unit: 'percentunit', width: 8,
+        targets: [{
+          expr: `${rateBy('stage, hop', 'personahub_dedup_hits_total', S)} / ${rateBy('stage, hop', 'personahub_dedup_checks_total', S)}`,
+          legend: '{{stage}} hop {{hop}}',
+        }],
+      },
+      {
+        title: 'Dedup hit rate per filter',
+        description: 'Share of checked items each filter (exact, minhash, simhash, semantic) dropped',
+        type: 'timeseries', unit: 'percentunit', width: 8,
+        targets: [{
+          expr: `${rateBy('stage, kind', 'personahub_dedup_hits_total', S)} / on (stage) group_left ${rateBy('stage', 'personahub_dedup_checks_total', S)}`,
+          legend: '{{stage}} {{kind}}',
+        }],
+      },
+      {
+        title: 'Unique personas per hop',
+        description: 'Unique personas read from personas.unique by expand, per hop, since the processes started',
+        type: 'timeseries', unit: 'short', width: 8,
+        targets: [{ expr: 'sum by (hop) (personahub_unique_personas_total)', legend: 'hop {{hop}}' }],
+      },
+      {
+        title: 'Attribute coverage (share of new values)',
+        description: 'Per persona attribute, the share of values never seen before: falls towards 0 when the flow stops reaching new occupations, domains, regions',
+        type: 'timeseries', unit: 'percentunit', width: 8,
+        targets: [{
+          expr: `sum by (attribute) (rate(personahub_persona_attribute_values_total{novelty="new"}[${RI}])) / sum by (attribute) (rate(personahub_persona_attribute_values_total[${RI}]))`,
+          legend: '{{attribute}}',
+        }],
+      },
+      {
+        title: 'Distinct attribute values',
+        description: 'Distinct values seen per persona attribute (per process, bounded by stages.diversity.maxAttributeValues)',
+        type: 'timeseries', unit: 'short', width: 8,
+        targets: [{ expr: 'sum by (attribute) (personahub_persona_attribute_distinct_values)', legend: '{{attribute}}' }],
+      },
+      {
+        title: 'distinct-1 / distinct-2 of outputs',
+        description: 'Distinct word n-grams / n-grams over the last stages.diversity.window outputs of each scenario (higher = more varied)',
+        type: 'timeseries', unit: 'percentunit', width: 8,
+        targets: [{ expr: `max by (scenario, n) (personahub_synth_distinct_ngrams_ratio{${SC}})`, legend: '{{scenario}} distinct-{{n}}' }],
+      },
+      {
+        title: 'Mean pairwise embedding similarity',
+        description: 'Mean cosine similarity between embeddings of a sample of each scenario\'s recent outputs (lower = more diverse)',
+        type: 'timeseries', unit: 'percentunit', width: 12,
+        targets: [{ expr: `max by (scenario) (personahub_synth_embedding_similarity_mean{${SC}})`, legend: '{{scenario}}' }],
+      },
+      {
+        title: 'Math agreement rate per hop',
+        description: 'Share of synth.math problems verify-math verified (k independent answers agreed and matched the stated solution), per persona hop',
+        type: 'timeseries', unit: 'percentunit', width: 12,
+        targets: [{
+          expr: `sum by (hop) (rate(personahub_math_verifications_total{outcome="verified"}[${RI}])) / sum by (hop) (rate(personahub_math_verifications_total[${RI}]))`,
+          legend: 'hop {{hop}}',
+        }],
+      },
+    ],
+  },
 ];
 
 /** Every panel query in dashboard order, for tests and the chart snapshot script. */

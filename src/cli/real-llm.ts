@@ -58,4 +58,6 @@ export function realLlmProfile(config: Config, llm: { url: string; model: string
   config.stages.expand.maxHops = Math.min(config.stages.expand.maxHops, 1);
   config.stages.expand.fanOut = Math.min(config.stages.expand.fanOut, 1);
   config.stages.expand.maxPersonasPerDocument = Math.min(config.stages.expand.maxPersonasPerDocument, 2);
+  // The local server serves a chat model without embeddings: no calls for the diversity similarity sample.
+  config.stages.diversity.embeddingEvery = 0;
 }

@@ -4,3 +4,4 @@ export * from './persona.js';
 export * from './scenarios.js';
 export * from './synthetic.js';
 export * from './dlq.js';
+export * from './verified.js';

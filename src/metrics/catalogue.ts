@@ -326,6 +326,44 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['stage', 'method'] as const,
       registers: r,
     }),
+
+    // ---- verified math and diversity (issue #15) ------------------------------------------------------------
+    mathVerifications: new Counter({
+      name: 'personahub_math_verifications_total',
+      help: 'Math problems checked by verify-math, by outcome (verified|disagree|mismatch) and persona hop; agreement rate = verified / all',
+      labelNames: ['outcome', 'hop'] as const,
+      registers: r,
+    }),
+    uniquePersonas: new Counter({
+      name: 'personahub_unique_personas_total',
+      help: 'Unique personas (read from personas.unique by expand), by hop',
+      labelNames: ['hop'] as const,
+      registers: r,
+    }),
+    personaAttributeValues: new Counter({
+      name: 'personahub_persona_attribute_values_total',
+      help: 'Attribute values of unique personas, by attribute and novelty (new = not seen before by this process); coverage = new / all',
+      labelNames: ['attribute', 'novelty'] as const,
+      registers: r,
+    }),
+    personaAttributeDistinct: new Gauge({
+      name: 'personahub_persona_attribute_distinct_values',
+      help: 'Distinct values of a persona attribute seen by this process (bounded by stages.diversity.maxAttributeValues)',
+      labelNames: ['attribute'] as const,
+      registers: r,
+    }),
+    synthDistinctNgrams: new Gauge({
+      name: 'personahub_synth_distinct_ngrams_ratio',
+      help: 'distinct-n of a scenario\'s outputs (distinct word n-grams / n-grams) over the last stages.diversity.window outputs, n = 1|2',
+      labelNames: ['scenario', 'n'] as const,
+      registers: r,
+    }),
+    synthEmbeddingSimilarity: new Gauge({
+      name: 'personahub_synth_embedding_similarity_mean',
+      help: 'Mean pairwise cosine similarity of the embeddings of a sample of a scenario\'s recent outputs (lower = more diverse)',
+      labelNames: ['scenario'] as const,
+      registers: r,
+    }),
   };
 }
 

@@ -61,6 +61,9 @@ export const FILTER_REASONS = [
   'max_hop', // expand: the persona is at stages.expand.maxHops
   'budget_exhausted', // expand: the document's persona budget is spent
   'no_result', // the LLM reply held nothing usable (no new persona)
+  'answers_disagree', // verify-math: fewer than minAgree of the k independent answers agree
+  'solution_mismatch', // verify-math: the answers agree, but not with the sample's stated solution
+  'routed_out', // synthesize: the persona's attributes do not pass the scenario's routing filter
   'unspecified', // a stage returned [] without naming a reason (stages written before reasons existed)
 ] as const;
 export type FilterReason = (typeof FILTER_REASONS)[number];

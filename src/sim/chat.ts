@@ -3,6 +3,8 @@ import { fillSchema, type JsonSchema } from './schema-fill.js';
 import { CompatOptions } from './options.js';
 import { estimateTokens, salientTerms } from './text.js';
 import { SIM_MODEL_PREFIX } from './labels.js';
+import { MathSimOptions, shapeMath } from './math.js';
+import { shapeAttributes } from './attributes.js';
 
 /**
  * The content of a simulated chat completion: a pure function of the request and the simulator seed.
@@ -72,14 +74,19 @@ export function promptSchema(all: string): JsonSchema | undefined {
  *   none               a schema in the prompt is followed, rendered bare, ```json fenced or inside chatty text;
  *                      without one, a plain-text persona sentence
  */
-export function chatContent(body: ChatRequestBody, simSeed: number, compat: CompatOptions = CompatOptions.parse({})): ChatContent {
+export function chatContent(
+  body: ChatRequestBody,
+  simSeed: number,
+  compat: CompatOptions = CompatOptions.parse({}),
+  math: MathSimOptions = MathSimOptions.parse({}),
+): ChatContent {
   const { user, all } = promptText(body);
   const terms = salientTerms(user);
   const rf = body.response_format;
   const schemaName = rf?.json_schema?.name ?? '';
   // The seed must not depend on the user text: near-identical inputs have to reach the same choices.
   const seed = hash32(`${schemaName}|${body.seed ?? ''}`, simSeed);
-  const fill = (root: JsonSchema) => JSON.stringify(fillSchema(root, { terms, seed, root }));
+  const fill = (root: JsonSchema) => JSON.stringify(shapeAttributes(shapeMath(fillSchema(root, { terms, seed, root }), user, body.seed, math)));
   const promptTokens = estimateTokens(all) + 4 * (body.messages?.length ?? 0);
   const done = (content: string, structured: boolean): ChatContent => ({ content, promptTokens, completionTokens: Math.max(1, estimateTokens(content)), structured });
   const unconstrained = (): ChatContent => {

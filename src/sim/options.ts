@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOCAL_DEFAULTS } from '../config/services.js';
+import { MathSimOptions } from './math.js';
 
 /**
  * Simulator options. Every decision the simulator makes is drawn from seeded generators, so a run with the same
@@ -87,6 +88,8 @@ export const SimOptions = z.object({
   faults: FaultOptions,
   batch: BatchOptions,
   compat: CompatOptions,
+  /** verify-math's solving calls: which problems the simulated attempts disagree on (see math.ts). */
+  math: MathSimOptions,
   embeddingDims: z.number().int().positive().default(256),
   models: z.array(z.string()).default(['personahub-sim-1', 'personahub-sim-embed-1']),
   /** Arrival times, call keys and retry gaps kept for the statistics (oldest dropped first). */

@@ -12,7 +12,7 @@ import { capitalize } from './text.js';
  */
 export type JsonSchema = { [k: string]: unknown };
 
-const ROLES = [
+export const ROLES = [
   'teacher', 'software engineer', 'nurse', 'historian', 'urban planner', 'journalist', 'data analyst', 'chef',
   'civil engineer', 'librarian', 'pharmacist', 'economist', 'park ranger', 'graphic designer', 'social worker',
   'mechanic', 'biologist', 'lawyer', 'farmer', 'musician', 'architect', 'accountant', 'electrician', 'translator',
@@ -25,6 +25,23 @@ const VERBS = [
   'advises clients on', 'researches', 'campaigns on', 'collects stories about', 'runs workshops on',
   'cares deeply about', 'debates', 'photographs', 'maps', 'keeps records of',
 ];
+/** The field of each simulated role (what persona attributes report as `domain`). */
+const DOMAINS: Record<string, string> = {
+  teacher: 'education', 'software engineer': 'software engineering', nurse: 'healthcare', historian: 'history',
+  'urban planner': 'urban planning', journalist: 'journalism', 'data analyst': 'statistics and data analysis',
+  chef: 'culinary arts', 'civil engineer': 'civil engineering', librarian: 'library science', pharmacist: 'pharmacy',
+  economist: 'economics', 'park ranger': 'conservation', 'graphic designer': 'visual design', 'social worker': 'social care',
+  mechanic: 'vehicle repair', biologist: 'biology', lawyer: 'law', farmer: 'agriculture', musician: 'music',
+  architect: 'architecture', accountant: 'accounting and finance', electrician: 'electrical installation',
+  translator: 'languages', 'museum curator': 'museum studies', paramedic: 'emergency medicine', 'game developer': 'game design',
+  veterinarian: 'veterinary medicine', 'product manager': 'product management', geologist: 'geology',
+  photographer: 'photography', 'sports coach': 'sport', midwife: 'maternity care', carpenter: 'woodworking',
+  'policy advisor': 'public policy', astronomer: 'astronomy and physics', 'small business owner': 'small business finance',
+  'union organiser': 'labour relations', 'retired pilot': 'aviation', 'graduate student': 'mathematics',
+};
+export const domainOf = (role: string): string => DOMAINS[role] ?? 'general knowledge';
+const REGIONS = ['Northern Europe', 'West Africa', 'South Asia', 'Latin America', 'East Asia', 'North America', 'Oceania'];
+const LANGUAGES = ['English', 'French', 'Spanish', 'Hindi', 'Portuguese', 'Japanese', 'Swahili'];
 const RELATIONS = ['colleague', 'mentor', 'student', 'client', 'supplier', 'manager', 'competitor', 'patient', 'critic', 'collaborator'];
 const FIRST_NAMES = ['Ada', 'Bao', 'Chidi', 'Dana', 'Elif', 'Farid', 'Greta', 'Hana', 'Ivo', 'Juno', 'Kofi', 'Lena', 'Mateo', 'Nia'];
 const TYPES = ['string', 'number', 'integer', 'boolean', 'array', 'object'];
@@ -61,7 +78,12 @@ function textFor(name: string, description: string, ts: string[], h: number, sta
   if (key === 'function_name' || key.endsWith('_name') || key === 'identifier') return identifier([a, b]);
   if (key === 'name') return `${pick(FIRST_NAMES, hash32(a, stable))} ${capitalize(a)}`;
   if (key === 'relation') return pick(RELATIONS, hash32(a, stable));
-  if (key === 'role') return role;
+  if (key === 'role' || key === 'occupation') return role;
+  if (key === 'interests' || key === 'interest') return a;
+  if (key === 'expertise') return pick(['novice', 'intermediate', 'expert'], h);
+  if (key === 'domain' || key === 'field') return domainOf(role);
+  if (key === 'region') return pick(REGIONS, h);
+  if (key === 'language') return pick(LANGUAGES, h);
   if (key === 'type') return pick(TYPES, h);
   if (key === 'title') return `${capitalize(a)}, ${b} and ${c}: a practical guide`;
   if (key.includes('problem') || key.includes('question'))

@@ -215,7 +215,7 @@ export async function startSimulator(input: SimOptionsInput = {}): Promise<Simul
     {
       const body = JSON.parse(raw) as ChatRequestBody;
       if (!Array.isArray(body.messages) || body.messages.length === 0) throw new Error('messages must be a non-empty array');
-      const c = chatContent(body, opts.seed, opts.compat);
+      const c = chatContent(body, opts.seed, opts.compat, opts.math);
       if (c.rejected !== undefined) return { status: 500, tokens: 0, usage: null, body: apiError(c.rejected, 'server_error') };
       let content = c.content;
       if (outcome.kind === 'malformed') {

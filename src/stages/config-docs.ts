@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ExtractConfig } from './extract/spec.js';
 import { ExpandConfig } from './expand/spec.js';
 import { ScenarioConfig } from './synthesize/spec.js';
+import { VerifyMathConfig } from './verify-math/spec.js';
+import { DiversityConfig } from './diversity/spec.js';
 
 /**
  * The configuration table of docs/dataflow.md, rendered from the zod specs (descriptions and defaults), so the
@@ -11,6 +13,8 @@ const SECTIONS: Array<[path: string, schema: z.ZodType]> = [
   ['stages.extract', ExtractConfig],
   ['stages.expand', ExpandConfig],
   ['stages.synthesize.scenarios.<scenario>', ScenarioConfig],
+  ['stages.verifyMath', VerifyMathConfig],
+  ['stages.diversity', DiversityConfig],
 ];
 
 export function stageConfigTable(): string {

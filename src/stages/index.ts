@@ -13,6 +13,8 @@ import type { StageFactoryContext } from '../runtime/types.js';
 import { EXTRACT_STAGE, createExtractStage, extractStageConfig } from './extract/process.js';
 import { EXPAND_STAGE, createExpandStage } from './expand/process.js';
 import { createSynthesizeStage, synthStageName } from './synthesize/process.js';
+import { VERIFY_MATH_STAGE, createVerifyMathStage } from './verify-math/process.js';
+import { PersonaDiversity, ScenarioDiversity } from './diversity/observe.js';
 import '../dedup/stream/register.js';
 
 /**
@@ -92,7 +94,7 @@ function holdingLlm<S extends Stage<any>>(ctx: StageFactoryContext, build: (deps
   });
 }
 
-export const DATAFLOW_STAGE_NAMES = [EXTRACT_STAGE, EXPAND_STAGE, ...SCENARIOS.map(synthStageName)] as const;
+export const DATAFLOW_STAGE_NAMES = [EXTRACT_STAGE, EXPAND_STAGE, ...SCENARIOS.map(synthStageName), VERIFY_MATH_STAGE] as const;
 
 let registered = false;
 export function registerDataflowStages(): void {
@@ -100,10 +102,21 @@ export function registerDataflowStages(): void {
   registered = true;
   // Each stage receives its own config section only (the factories are where sections are selected).
   registerStageFactory(EXTRACT_STAGE, (ctx) => holdingLlm(ctx, (deps) => createExtractStage(extractStageConfig(ctx.config), deps)));
-  registerStageFactory(EXPAND_STAGE, (ctx) => holdingLlm(ctx, (deps) => createExpandStage(ctx.config.stages.expand, deps)));
+  const diversity = (ctx: StageFactoryContext) => ctx.config.stages.diversity;
+  registerStageFactory(EXPAND_STAGE, (ctx) =>
+    holdingLlm(ctx, (deps) => createExpandStage(ctx.config.stages.expand, { ...deps, diversity: new PersonaDiversity(diversity(ctx), ctx.metrics) })),
+  );
   for (const s of SCENARIOS) {
-    registerStageFactory(synthStageName(s), (ctx) => holdingLlm(ctx, (deps) => createSynthesizeStage(s, ctx.config.stages.synthesize.scenarios[s], deps)));
+    registerStageFactory(synthStageName(s), (ctx) =>
+      holdingLlm(ctx, (deps) =>
+        createSynthesizeStage(s, ctx.config.stages.synthesize.scenarios[s], {
+          ...deps,
+          diversity: new ScenarioDiversity(s, diversity(ctx), ctx.metrics, deps.llm, ctx.logger),
+        }),
+      ),
+    );
   }
+  registerStageFactory(VERIFY_MATH_STAGE, (ctx) => holdingLlm(ctx, (deps) => createVerifyMathStage(ctx.config.stages.verifyMath, { ...deps, metrics: ctx.metrics })));
 }
 registerDataflowStages();
 

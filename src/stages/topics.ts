@@ -15,3 +15,6 @@ export const DATAFLOW_TOPICS = {
 
 export const synthTopic = (scenario: ScenarioName) => `synth.${scenario}`;
 export const SYNTH_TOPICS = SCENARIOS.map(synthTopic);
+
+/** Math samples that passed verify-math (k independent solutions agreed, and matched the stated solution). */
+export const VERIFIED_MATH_TOPIC = 'synth.math.verified';

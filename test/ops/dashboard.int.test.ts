@@ -56,6 +56,19 @@ describe('Grafana dashboard on a real run', () => {
     expect(stat('Synthetic samples')).toBeGreaterThan(0);
     expect(stat('Estimated spend')).toBeGreaterThan(0);
     expect(stat('Budget remaining')).toBeLessThan(50);
+
+    // Diversity row: gauges of ratios are ratios (rate ratios may be NaN when nothing moved in the last window).
+    const all = (title: string) => results.find((r) => r.panel === title)!.values.filter(Number.isFinite);
+    for (const title of ['distinct-1 / distinct-2 of outputs', 'Mean pairwise embedding similarity']) {
+      expect(all(title).length, title).toBeGreaterThan(0);
+      for (const v of all(title)) expect(v, title).toBeGreaterThan(0);
+      for (const v of all(title)) expect(v, title).toBeLessThanOrEqual(1 + 1e-9);
+    }
+    expect(all('Unique personas per hop').length).toBeGreaterThan(1); // hop 0 and beyond
+    // The default simulator agrees with itself: every math problem was verified, none filtered.
+    const one = async (expr: string) => Number((await prom.query(expr, lastScrape))[0]?.value[1] ?? NaN);
+    expect(await one('sum(personahub_math_verifications_total{outcome="verified"})')).toBeGreaterThan(0);
+    expect(await one('sum(personahub_math_verifications_total{outcome!="verified"}) or vector(0)')).toBe(0);
   });
 
   it('the OpenTelemetry GenAI metrics account for the same calls and tokens as personahub\'s own', async () => {

@@ -44,6 +44,9 @@ export function register(program: Command): void {
     .option('--batch-expire <ordinals>', 'Batch API: ordinals of batches that expire half done', ordinals, [])
     .option('--batch-partial <ordinals>', 'Batch API: ordinals of batches where some lines fail', ordinals, [])
     .option('--batch-line-error-rate <rate>', 'Batch API: share of failing lines in a partial batch', num, 0.2)
+    .option('--math-disagree <share>', 'verify-math: share of problems whose solving attempts all disagree', num, 0)
+    .option('--math-split <share>', 'verify-math: share whose first attempt differs (2 of 3 agree)', num, 0)
+    .option('--math-wrong <share>', 'verify-math: share whose attempts agree on an answer other than the stated one', num, 0)
     .option('--compat <preset>', `structured-output behaviour to emulate: ${Object.keys(COMPAT_PRESETS).join(' | ')}`, 'openai')
     .action(async (o: Record<string, unknown>) => {
       const parsed = SimOptions.safeParse({
@@ -64,6 +67,7 @@ export function register(program: Command): void {
         embeddingDims: o.embeddingDims,
         batch: { completeAfterMs: o.batchCompleteMs, fail: o.batchFail, expire: o.batchExpire, partial: o.batchPartial, lineErrorRate: o.batchLineErrorRate },
         compat: COMPAT_PRESETS[String(o.compat)] ?? { jsonSchema: String(o.compat) },
+        math: { disagreeShare: o.mathDisagree, splitShare: o.mathSplit, wrongShare: o.mathWrong },
       });
       if (!parsed.success) {
         const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(options)'}: ${i.message}`);

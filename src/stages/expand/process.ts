@@ -1,7 +1,9 @@
 import { gateOf } from '../gate.js';
 import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
 import type { ExpandConfig } from './spec.js';
-import { Persona } from '../../contracts/persona.js';
+import { Persona, type PersonaAttributes } from '../../contracts/persona.js';
+import { cleanAttributes } from '../attributes.js';
+import type { PersonaDiversity } from '../diversity/observe.js';
 import { normalize, personaId } from '../../dedup/index.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { childBudgets } from './budget.js';
@@ -15,7 +17,7 @@ export const EXPAND_STAGE = 'expand';
  * so a persona that was seen before never fans out again. Personas at maxHops or with no budget are filtered.
  * A persona without a budget field (written by an older extract) gets the whole per-document budget.
  */
-export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Persona> {
+export function createExpandStage(cfg: ExpandConfig, deps: StageDeps & { diversity?: PersonaDiversity }): Stage<Persona> {
   const out = DATAFLOW_TOPICS.candidates;
   return {
     name: EXPAND_STAGE,
@@ -24,6 +26,8 @@ export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Per
     ordering: 'unordered',
     ...gateOf(deps, EXPAND_STAGE),
     async process(parent, ctx) {
+      // Every unique persona passes here once (first attempt only, so an LLM retry does not count it twice).
+      if (ctx.attempt === 1) deps.diversity?.observe(parent);
       if (parent.hop >= cfg.maxHops) return filtered('max_hop');
       const budgets = childBudgets(parent.budget ?? cfg.maxPersonasPerDocument, cfg.fanOut);
       if (budgets.length === 0) return filtered('budget_exhausted');
@@ -35,14 +39,14 @@ export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Per
         signal: ctx.signal,
       });
       const seen = new Set<string>([parent.id]);
-      const children: Array<{ id: string; text: string; relation: string }> = [];
+      const children: Array<{ id: string; text: string; relation: string; attributes: PersonaAttributes | undefined }> = [];
       for (const r of res.value.related) {
         const text = r.persona.trim();
         if (normalize(text) === '') continue;
         const id = personaId(text);
         if (seen.has(id)) continue;
         seen.add(id);
-        children.push({ id, text, relation: r.relation.trim().toLowerCase() || 'related' });
+        children.push({ id, text, relation: r.relation.trim().toLowerCase() || 'related', attributes: cleanAttributes(r.attributes) });
         if (children.length >= budgets.length) break;
       }
       if (children.length === 0) return filtered('no_result');
@@ -69,6 +73,7 @@ export function createExpandStage(cfg: ExpandConfig, deps: StageDeps): Stage<Per
             createdAt,
             ...(res.cache ? { cache: res.cache } : {}),
           },
+          ...(c.attributes ? { attributes: c.attributes } : {}),
         };
         return { topic: out, key: c.id, value: persona };
       });

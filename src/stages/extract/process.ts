@@ -2,7 +2,8 @@ import { gateOf } from '../gate.js';
 import { filtered, type Stage, type StageDeps, type StageOutput } from '../../runtime/stage.js';
 import type { Config } from '../../config/schema.js';
 import { WebDocument } from '../../contracts/web-document.js';
-import { Persona } from '../../contracts/persona.js';
+import { Persona, type PersonaAttributes } from '../../contracts/persona.js';
+import { cleanAttributes } from '../attributes.js';
 import { normalize, personaId } from '../../dedup/index.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { hop0Budget } from '../expand/budget.js';
@@ -62,14 +63,14 @@ export function createExtractStage(cfg: ExtractStageConfig, deps: StageDeps): St
       });
       // The same persona text under two perspectives is one persona: keep the first, by id.
       const seen = new Set<string>();
-      const picked: Array<{ id: string; text: string; perspective: Persona['perspective'] }> = [];
+      const picked: Array<{ id: string; text: string; perspective: Persona['perspective']; attributes: PersonaAttributes | undefined }> = [];
       for (const p of res.value.personas) {
         const text = p.persona.trim();
         if (normalize(text) === '') continue;
         const id = personaId(text);
         if (seen.has(id)) continue;
         seen.add(id);
-        picked.push({ id, text, perspective: p.perspective });
+        picked.push({ id, text, perspective: p.perspective, attributes: cleanAttributes(p.attributes) });
         if (picked.length >= cfg.maxPersonas) break;
       }
       if (picked.length === 0) return filtered('no_result');
@@ -97,6 +98,7 @@ export function createExtractStage(cfg: ExtractStageConfig, deps: StageDeps): St
             createdAt,
             ...(res.cache ? { cache: res.cache } : {}),
           },
+          ...(p.attributes ? { attributes: p.attributes } : {}),
         };
         return { topic: out, key: p.id, value: persona };
       });

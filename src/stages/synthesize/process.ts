@@ -8,6 +8,8 @@ import { syntheticSampleSchema, type SyntheticSample } from '../../contracts/syn
 import { stableId, unitInterval } from '../hash.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../topics.js';
 import { SCENARIO_TABLE } from './scenarios.js';
+import { routes } from './routing.js';
+import type { ScenarioDiversity } from '../diversity/observe.js';
 import { scenarioParams, synthMessages, synthPromptId } from './prompt.js';
 
 export const synthStageName = (scenario: ScenarioName) => `synthesize-${scenario}`;
@@ -24,7 +26,11 @@ export const sampleId = (personaId: string, scenario: ScenarioName, promptVersio
  * One synthesis stage per scenario (its own consumer group `synthesize-<scenario>` on personas.unique), all built
  * by this one function from the scenario's row in the table: no scenario has a code path of its own.
  */
-export function createSynthesizeStage<S extends ScenarioName>(scenario: S, cfg: ScenarioConfig, deps: StageDeps): Stage<Persona> {
+export function createSynthesizeStage<S extends ScenarioName>(
+  scenario: S,
+  cfg: ScenarioConfig,
+  deps: StageDeps & { diversity?: ScenarioDiversity },
+): Stage<Persona> {
   const spec = SCENARIO_TABLE[scenario];
   const name = synthStageName(scenario);
   const out = synthTopic(scenario);
@@ -40,6 +46,7 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, cfg: 
     ...gateOf(deps, name, scenario),
     async process(persona, ctx) {
       if (!cfg.enabled || !sampled(persona.id, scenario, cfg.samplingRate)) return filtered('sampled_out');
+      if (!routes(persona, cfg.routing)) return filtered('routed_out');
       const res = await deps.llm.complete({
         stage: name,
         scenario,
@@ -74,6 +81,7 @@ export function createSynthesizeStage<S extends ScenarioName>(scenario: S, cfg: 
           personaRelation: persona.relation ?? null,
         },
       };
+      deps.diversity?.observe(res.value, { fromCache: res.cache?.hit === true });
       return [{ topic: out, key: sample.id, value: sample }];
     },
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SCENARIOS, type ScenarioName } from '../../contracts/scenarios.js';
+import { RoutingConfig } from './routing.js';
 
 export const SYNTH_MODES = ['zero-shot', 'few-shot', 'persona-few-shot'] as const;
 export type SynthMode = (typeof SYNTH_MODES)[number];
@@ -26,8 +27,11 @@ export const ScenarioConfig = z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .default({})
       .describe('Template parameters of the scenario (e.g. math: withSolution, difficulty); unknown names fail at start-up'),
+    routing: RoutingConfig.nullable()
+      .default(null)
+      .describe('Routing filter on persona attributes, e.g. {match: {domain: [math, finance]}}; null = every persona (see routing.ts)'),
   })
-  .default({ enabled: true, samplingRate: 1, mode: 'persona-few-shot', examples: 2, params: {} });
+  .default({ enabled: true, samplingRate: 1, mode: 'persona-few-shot', examples: 2, params: {}, routing: null });
 export type ScenarioConfig = z.infer<typeof ScenarioConfig>;
 
 const scenarioShape = Object.fromEntries(SCENARIOS.map((s) => [s, ScenarioConfig])) as {

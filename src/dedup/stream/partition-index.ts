@@ -32,12 +32,12 @@ export type Decision = { action: 'duplicate'; by: 'exact' | 'near' | 'semantic' 
 export interface OfferedItem {
   xh: number;
   ref: number;
-  keys: readonly number[];
-  payload: readonly number[];
+  keys: ArrayLike<number>;
+  payload: ArrayLike<number>;
   vec?: Float32Array | undefined;
 }
 
-export type Verify = (stored: Uint32Array, incoming: readonly number[]) => boolean;
+export type Verify = (stored: Uint32Array, incoming: ArrayLike<number>) => boolean;
 
 const HEAD = 4;
 const MAX_LOAD = 0.8;
@@ -73,7 +73,8 @@ export class PartitionIndex {
   offer(item: OfferedItem): Decision {
     const seen = this.seen;
     seen.length = 0;
-    for (const key of item.keys) {
+    for (let k = 0; k < item.keys.length; k++) {
+      const key = item.keys[k]!;
       for (let s = mix(key) & this.mask; this.slots[s] !== -1; s = (s + 1) & this.mask) {
         const pos = this.slots[s]!;
         if (this.pool[pos] !== key) continue;
@@ -113,7 +114,8 @@ export class PartitionIndex {
     const nKeys = r[2]!;
     const nPay = r[3]!;
     const payload = r.subarray(HEAD + nKeys, HEAD + nKeys + nPay);
-    const samePayload = nPay === item.payload.length && payload.every((v, j) => v === item.payload[j]);
+    let samePayload = nPay === item.payload.length;
+    for (let j = 0; samePayload && j < nPay; j++) samePayload = payload[j] === item.payload[j];
     if (r[0] === item.xh >>> 0 && samePayload) return r[1] === item.ref >>> 0 ? 'replay' : 'exact';
     if (this.verify(payload, item.payload)) return 'near';
     if (this.cosine !== undefined && item.vec) {

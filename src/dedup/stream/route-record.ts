@@ -10,10 +10,14 @@ const u32 = z.number().int().min(0).max(0xffffffff);
  * the partition a record is read from says which of its keys are checked there (those that map to it).
  */
 export const RouteRecord = z.object({
-  /** u32 table keys: one per LSH band / SimHash table (+ semantic sketch bands), or the exact key alone. */
-  keys: z.array(u32).min(1),
-  /** MinHash: sorted distinct 32-bit word hashes; SimHash: [hi, lo]; exact: the 128-bit exact key. */
-  payload: z.array(u32),
+  /**
+   * u32 table keys, little-endian, base64 (one string instead of an array of numbers: validating and decoding
+   * one string per record is what keeps the route hop cheap): one key per LSH band / SimHash table (+ semantic
+   * sketch bands), or the exact key alone.
+   */
+  keys: z.string().min(1),
+  /** Verification payload, u32 little-endian, base64. MinHash: sorted distinct 32-bit word hashes; SimHash: [hi, lo]; exact: the 128-bit exact key. */
+  payload: z.string(),
   /** First 32 bits of the exact key of the normalised text: labels a match `duplicate_exact` or `duplicate_near`. */
   xh: u32,
   /** Semantic dedup only: the unit embedding, float32 little-endian, base64. */
@@ -47,9 +51,10 @@ export function keyPartition(key: number, partitions: number): number {
 }
 
 /** The first route partition after `after` (-1: the first) that owns one of the keys, or -1 when none is left. */
-export function nextPartition(keys: readonly number[], partitions: number, after: number): number {
+export function nextPartition(keys: ArrayLike<number>, partitions: number, after: number): number {
   let best = -1;
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const p = keyPartition(k, partitions);
     if (p > after && (best === -1 || p < best)) best = p;
   }

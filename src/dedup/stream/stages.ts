@@ -4,7 +4,7 @@ import type { Metrics } from '../../metrics/catalogue.js';
 import type { LlmClient } from '../../llm/types.js';
 import { filtered, type Stage, type StageContext, type StageOutput, type StageResult } from '../../runtime/stage.js';
 import { SemanticIndex, unit } from '../semantic.js';
-import { base64ToFloats, ChangelogEntry, changelogKey, floatsToBase64, keyPartition, nextPartition, RouteRecord } from './route-record.js';
+import { base64ToFloats, base64ToU32s, ChangelogEntry, changelogKey, floatsToBase64, keyPartition, nextPartition, RouteRecord, u32sToBase64 } from './route-record.js';
 import { exactHash, type Scheme } from './schemes.js';
 import { PartitionIndex } from './partition-index.js';
 
@@ -105,7 +105,15 @@ export function createEntryStage<I>(spec: NearDupStreamSpec<I>, deps: StreamDeps
         keys.push(...sketch.keys(v));
         vec = floatsToBase64(v);
       }
-      const value: RouteRecord = { keys, payload, xh: exactHash(text), id: spec.idOf(item), hop, item, ...(vec ? { vec } : {}) };
+      const value: RouteRecord = {
+        keys: u32sToBase64(Uint32Array.from(keys)),
+        payload: u32sToBase64(Uint32Array.from(payload)),
+        xh: exactHash(text),
+        id: spec.idOf(item),
+        hop,
+        item,
+        ...(vec ? { vec } : {}),
+      };
       return [{ topic: spec.routeTopic, key: value.id, partition: nextPartition(keys, spec.partitions, -1), value }];
     },
   };
@@ -142,14 +150,15 @@ export function createBandsStage<I>(spec: NearDupStreamSpec<I>, deps: StreamDeps
     },
     async process(rec: RouteRecord, ctx: StageContext): Promise<StageResult> {
       const p = ctx.meta.partition;
-      const here = rec.keys.filter((k) => keyPartition(k, spec.partitions) === p);
+      const keys = base64ToU32s(rec.keys);
+      const here = keys.filter((k) => keyPartition(k, spec.partitions) === p);
       const out: StageOutput[] = [];
       if (here.length > 0) {
         const d = stateOf(p).offer({
           xh: rec.xh,
           ref: Number(BigInt(ctx.meta.offset) & 0xffffffffn),
           keys: here,
-          payload: rec.payload,
+          payload: base64ToU32s(rec.payload),
           vec: rec.vec ? base64ToFloats(rec.vec) : undefined,
         });
         if (d.action === 'duplicate') {
@@ -161,12 +170,10 @@ export function createBandsStage<I>(spec: NearDupStreamSpec<I>, deps: StreamDeps
         out.push({ topic: spec.changelogTopic, key: changelogKey(p, d.entry.seg), partition: p, value: d.entry });
         if (d.action === 'stored') gauge();
       }
-      const next = nextPartition(rec.keys, spec.partitions, p);
+      const next = nextPartition(keys, spec.partitions, p);
       if (next !== -1) out.push({ topic: spec.routeTopic, key: rec.id, partition: next, value: rec });
-      else {
-        const item = spec.input.schema.parse(rec.item);
-        out.push({ topic: spec.outputTopic, key: spec.keyOf(item), value: rec.item });
-      }
+      // the runtime validates the output value against outputSchema (the item's own schema)
+      else out.push({ topic: spec.outputTopic, key: rec.id, value: rec.item });
       return out;
     },
   };

@@ -9,7 +9,7 @@ import { base64ToU32s, changelogKey, u32sToBase64, type ChangelogEntry } from '.
  *   pool     u32 item records back to back: [xh, ref, nKeys, nPayload, ...keys, ...payload, ...vector]
  *            (vector: the float32 bits of a unit embedding, semantic dedup only)
  *   offsets  start of item i's record in the pool (offsets[n] = pool end)
- *   slots    open-addressing table (linear probing, load <= 0.8) of pool positions of keys: a slot holds the
+ *   slots    open-addressing table (linear probing, 53-80% full) of pool positions of keys: a slot holds the
  *            position of one (item, key) pair; the key itself is read from the pool. Neither keys nor item
  *            numbers are stored twice; the item of a position is found by binary search in `offsets`.
  *
@@ -41,6 +41,9 @@ export type Verify = (stored: Uint32Array, incoming: ArrayLike<number>) => boole
 
 const HEAD = 4;
 const MAX_LOAD = 0.8;
+const SLOT_GROWTH = 1.5;
+/** Pool and offsets grow by 1.25: at most 20% of them is unused. */
+const GROWTH = 1.25;
 
 export class PartitionIndex {
   private pool = new Uint32Array(256);
@@ -49,7 +52,6 @@ export class PartitionIndex {
   private offsets = new Int32Array(64);
   private n = 0;
   private slots = new Int32Array(256).fill(-1);
-  private mask = 255;
   private filled = 0;
   private readonly seen: number[] = [];
 
@@ -75,7 +77,8 @@ export class PartitionIndex {
     seen.length = 0;
     for (let k = 0; k < item.keys.length; k++) {
       const key = item.keys[k]!;
-      for (let s = mix(key) & this.mask; this.slots[s] !== -1; s = (s + 1) & this.mask) {
+      const size = this.slots.length;
+      for (let s = home(key, size); this.slots[s] !== -1; s = s + 1 === size ? 0 : s + 1) {
         const pos = this.slots[s]!;
         if (this.pool[pos] !== key) continue;
         const i = this.itemAt(pos);
@@ -161,13 +164,13 @@ export class PartitionIndex {
 
   private append(rec: Uint32Array): void {
     if (this.used + rec.length > this.pool.length) {
-      const p = new Uint32Array(Math.max(this.used + rec.length, Math.ceil(this.pool.length * 1.5)));
+      const p = new Uint32Array(Math.max(this.used + rec.length, Math.ceil(this.pool.length * GROWTH)));
       p.set(this.pool.subarray(0, this.used));
       this.pool = p;
       this.floats = new Float32Array(p.buffer);
     }
     if (this.n + 2 > this.offsets.length) {
-      const o = new Int32Array(Math.ceil(this.offsets.length * 1.5) + 2);
+      const o = new Int32Array(Math.ceil(this.offsets.length * GROWTH) + 2);
       o.set(this.offsets.subarray(0, this.n + 1));
       this.offsets = o;
     }
@@ -182,23 +185,23 @@ export class PartitionIndex {
   }
 
   private link(pos: number): void {
-    if ((this.filled + 1) > (this.mask + 1) * MAX_LOAD) this.grow();
-    let s = mix(this.pool[pos]!) & this.mask;
-    while (this.slots[s] !== -1) s = (s + 1) & this.mask;
-    this.slots[s] = pos;
+    if (this.filled + 1 > this.slots.length * MAX_LOAD) this.grow();
+    this.place(this.slots, pos);
     this.filled++;
   }
 
+  private place(slots: Int32Array, pos: number): void {
+    const size = slots.length;
+    let s = home(this.pool[pos]!, size);
+    while (slots[s] !== -1) s = s + 1 === size ? 0 : s + 1;
+    slots[s] = pos;
+  }
+
+  /** Grow by 1.5 (any size works: `home` maps a hash onto [0, size)), so the table stays 53-80% full. */
   private grow(): void {
     const old = this.slots;
-    this.slots = new Int32Array(old.length * 2).fill(-1);
-    this.mask = this.slots.length - 1;
-    for (const pos of old) {
-      if (pos === -1) continue;
-      let s = mix(this.pool[pos]!) & this.mask;
-      while (this.slots[s] !== -1) s = (s + 1) & this.mask;
-      this.slots[s] = pos;
-    }
+    this.slots = new Int32Array(Math.ceil(old.length * SLOT_GROWTH)).fill(-1);
+    for (const pos of old) if (pos !== -1) this.place(this.slots, pos);
   }
 }
 
@@ -215,8 +218,9 @@ function encode(item: OfferedItem): Uint32Array {
   return r;
 }
 
-/** Keys are hashes already, but SimHash block keys may be close: scramble so probing stays short. */
-function mix(k: number): number {
+/** Home slot of a key in a table of `size` slots: scramble (keys are hashes, but stay safe), then scale to [0, size). */
+function home(k: number, size: number): number {
   k = Math.imul(k ^ (k >>> 16), 0x45d9f3b);
-  return (k ^ (k >>> 16)) >>> 0;
+  k = (k ^ (k >>> 16)) >>> 0;
+  return Math.floor((k / 4294967296) * size);
 }

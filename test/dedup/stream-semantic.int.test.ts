@@ -17,6 +17,7 @@ import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChi
  * below 0.9 passes. Two processes share the route partitions (2 in use).
  */
 const EXTRA = ['patiently', 'coastal', 'archives', 'volunteer', 'saturday', 'meticulous', 'ceramic'];
+const SIM_SEED = 7;
 const cos = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
 function plan() {
@@ -27,10 +28,10 @@ function plan() {
     if (bases.every((b) => wordJaccard(b, it.text) < 0.5)) bases.push(it.text);
     if (bases.length >= 40) break;
   }
-  const emb = (t: string) => embedText(t, 256);
+  const emb = (t: string) => embedText(t, 256, SIM_SEED);
   const semantic: string[] = []; // cosine >= 0.9 to its base, word-Jaccard < 0.9: only the semantic check drops it
   const distinct: string[] = []; // cosine < 0.9 and word-Jaccard < 0.9: kept
-  for (const b of bases.slice(0, 25)) {
+  for (const b of bases) {
     const near = `${b.replace(/[.!]$/, '')} ${EXTRA.slice(0, 2).join(' ')}`;
     const far = `${b.replace(/[.!]$/, '')} ${EXTRA.slice(2).join(' ')}`;
     if (wordJaccard(near, b) < 0.9 && cos(emb(near), emb(b)) >= 0.9) semantic.push(near);
@@ -47,7 +48,7 @@ describe('semantic dedup in the stream (simulator embeddings)', () => {
   const prefixes: string[] = [];
   beforeAll(async () => {
     ({ kafka, admin } = await connectBroker());
-    sim = await startSimulator({ port: 0 });
+    sim = await startSimulator({ port: 0, seed: SIM_SEED, embeddingDims: 256 });
   });
   afterAll(async () => {
     for (const c of children) c.proc.kill('SIGKILL');
@@ -59,8 +60,8 @@ describe('semantic dedup in the stream (simulator embeddings)', () => {
 
   it('drops personas within cosine 0.9 of a kept one that MinHash would keep; keeps the rest', async () => {
     const { bases, semantic, distinct } = plan();
-    expect(semantic.length).toBeGreaterThanOrEqual(15);
-    expect(distinct.length).toBeGreaterThanOrEqual(15);
+    expect(semantic.length).toBeGreaterThanOrEqual(10);
+    expect(distinct.length).toBeGreaterThanOrEqual(10);
     const prefix = `${uniq('dedups')}.`;
     prefixes.push(prefix);
     const P = (t: string) => prefix + t;

@@ -5,12 +5,12 @@
  *
  *   npx tsx bench/dedup-stream.ts [items=20000] [partitions=1] [commitIntervalMs=100] [maxBufferedOutputs=runtime default]
  *
- * "Before" (the 17-hop per-key protocol of commit 1399485) is measured from a checkout of that commit:
- * `git worktree add /tmp/dedup-before 1399485` (node_modules linked), then
- * `PERSONAHUB_DEDUP_BEFORE_DIR=/tmp/dedup-before npm run bench -- dedup-stream` runs both in the same run.
+ * "Before" (the 17-hop per-key protocol of commit 1399485): its stages are imported from a checkout of that commit
+ * and run on this tree's runtime with the same data and config: `git worktree add /tmp/dedup-before 1399485`
+ * (node_modules linked), then `PERSONAHUB_DEDUP_BEFORE_DIR=/tmp/dedup-before npm run bench -- dedup-stream` runs
+ * both, interleaved, in the same run (the CLI form runs the before design alone when the variable is set).
  * Topics are created under a random prefix and deleted afterwards.
  */
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,6 +28,7 @@ import { DEDUP_STREAM_TOPICS as T, personaStreamSpec } from '../src/dedup/stream
 import { dlqTopic } from '../src/contracts/dlq.js';
 import { generatePersonaLines } from './dedup.js';
 import type { Benchmark, BenchResult } from './types.js';
+import type { Stage } from '../src/runtime/stage.js';
 
 export interface StreamRun {
   items: number;
@@ -41,7 +42,11 @@ export interface StreamRun {
 
 const ROUTE_PARTITIONS = 6;
 
-export async function runDedupStream(items: number, partitions: number, commitIntervalMs = 100, maxBufferedOutputs?: number): Promise<StreamRun> {
+/**
+ * One run. `beforeDir`: run the stages of that checkout (the 17-hop per-key protocol of 1399485) instead of this
+ * tree's, on this tree's runtime, same data and config: the before/after comparison in one harness.
+ */
+export async function runDedupStream(items: number, partitions: number, commitIntervalMs = 100, maxBufferedOutputs?: number, beforeDir?: string): Promise<StreamRun> {
   const prefix = `bench-dedup-${randomUUID().slice(0, 8)}.`;
   const base = loadConfig();
   const config = { ...base, runtime: { ...base.runtime, commitIntervalMs, ...(maxBufferedOutputs ? { maxBufferedOutputs } : {}) }, dedup: { ...base.dedup, stream: { ...base.dedup.stream, partitions } } };
@@ -64,10 +69,19 @@ export async function runDedupStream(items: number, partitions: number, commitIn
   );
   try {
     const metrics = createMetrics(new Registry());
-    const spec = personaStreamSpec(config.dedup);
     const deps = { metrics, logger };
-    const bands = createBandsStage(spec, deps);
-    const proc = await runStages([createEntryStage(spec, deps), bands], { config, metrics, logger, codec: jsonCodec, kafka, topicPrefix: prefix }, { http: false, signals: false });
+    let stages: [Stage<any>, Stage<any> & { stateBytes?(): number }];
+    if (beforeDir) {
+      const mod = async (f: string) => import(pathToFileURL(join(beforeDir, f)).href);
+      const old = await mod('src/dedup/stream/stages.ts');
+      const spec = (await mod('src/dedup/stream/specs.ts')).personaStreamSpec(config.dedup);
+      stages = [old.createEntryStage(spec, deps), old.createBandsStage(spec, deps)];
+    } else {
+      const spec = personaStreamSpec(config.dedup);
+      stages = [createEntryStage(spec, deps), createBandsStage(spec, deps)];
+    }
+    const bands = stages[1];
+    const proc = await runStages(stages, { config, metrics, logger, codec: jsonCodec, kafka, topicPrefix: prefix }, { http: false, signals: false });
     await Promise.all(proc.stages.map((s) => s.ready));
     const lines = generatePersonaLines(items, 7);
     const producer = kafka.producer({ idempotent: true });
@@ -95,7 +109,7 @@ export async function runDedupStream(items: number, partitions: number, commitIn
     }
     const seconds = (Date.now() - (t0 || Date.now())) / 1000;
     const changelog = await sum('personahub_records_out_total', (l) => l.topic === T.personas.changelog);
-    const bytes = bands.stateBytes(); // before stop: revocation drops the state
+    const bytes = bands.stateBytes?.() ?? 0; // before stop: revocation drops the state
     await proc.stop();
     return { items, kept, seconds, items_per_s: Math.round(items / seconds), bytes_per_kept: Math.round(bytes / kept), changelog_records: changelog, partitions };
   } finally {
@@ -134,39 +148,33 @@ export async function beforeStateBytes(dir: string, items: number): Promise<{ by
   return { bytes_per_kept: Math.round(bytes / kept), kept };
 }
 
-function runBefore(dir: string, items: number): { items_per_s: number; seconds: number } {
-  const r = spawnSync('npx', ['tsx', 'bench/dedup-stream.ts', String(items)], { cwd: dir, encoding: 'utf8', env: process.env, timeout: 40 * 60_000 });
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  try {
-    const j = JSON.parse(line) as { items_per_s: number; seconds: number };
-    return j;
-  } catch {
-    throw new Error(`before run in ${dir} gave no result: ${r.stderr.slice(-2000)}`);
-  }
-}
-
 export const dedupStreamBench: Benchmark = {
   name: 'dedup-stream',
   description: 'Streaming persona dedup on the real broker, exactly-once: personas/s per process and state bytes per kept persona (before/after with PERSONAHUB_DEDUP_BEFORE_DIR)',
   async run() {
     const at = new Date().toISOString();
-    const machine = `${cpus().length} cores, load avg ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`;
+    const machine = () => `${cpus().length} cores, load avg ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`;
     const out: BenchResult[] = [];
     const n = 20_000;
-    for (const partitions of [1, 3]) {
-      const r = await runDedupStream(n, partitions);
-      const cond = `${n} synthetic 13-word personas (20% edits), one process (dedup + dedup-bands), route partitions used ${partitions} of ${ROUTE_PARTITIONS}, exactly-once, commit 100 ms, JSON codec, ${machine}`;
-      out.push({ name: `dedup-stream.r${partitions}.personas_per_s`, value: r.items_per_s, unit: 'personas/s', conditions: cond, at });
-      out.push({ name: `dedup-stream.r${partitions}.bytes_per_kept`, value: r.bytes_per_kept, unit: 'bytes', conditions: cond, at });
-    }
     const before = process.env.PERSONAHUB_DEDUP_BEFORE_DIR;
-    if (before) {
-      const nb = 3000;
-      const b = runBefore(before, nb);
-      const s = await beforeStateBytes(before, n);
-      const cond = `17-hop per-key protocol of commit 1399485, ${nb} personas (state: ${n}), same data generator, same run, ${machine}`;
-      out.push({ name: 'dedup-stream.before.personas_per_s', value: b.items_per_s, unit: 'personas/s', conditions: cond, at });
-      out.push({ name: 'dedup-stream.before.bytes_per_kept', value: s.bytes_per_kept, unit: 'bytes', conditions: cond, at });
+    // interleaved, so that before and after see the same machine load
+    for (const buffer of [undefined, 5000]) {
+      const tag = buffer ? `.buf${buffer}` : '';
+      const rt = `maxBufferedOutputs ${buffer ?? 1000}`;
+      if (before) {
+        const nb = buffer ? 10_000 : 3000;
+        const b = await runDedupStream(nb, 1, 100, buffer, before);
+        const s = await beforeStateBytes(before, n);
+        const cond = `17-hop per-key protocol of commit 1399485 on this runtime, ${nb} personas (state: ${n}, its StepState), same generator, one process, exactly-once, commit 100 ms, ${rt}, JSON codec, ${machine()}`;
+        out.push({ name: `dedup-stream.before${tag}.personas_per_s`, value: b.items_per_s, unit: 'personas/s', conditions: cond, at });
+        if (!buffer) out.push({ name: 'dedup-stream.before.bytes_per_kept', value: s.bytes_per_kept, unit: 'bytes', conditions: cond, at });
+      }
+      for (const partitions of buffer ? [1] : [1, 3]) {
+        const r = await runDedupStream(n, partitions, 100, buffer);
+        const cond = `${n} synthetic 13-word personas (20% edits), one process (dedup + dedup-bands), ${partitions} of ${ROUTE_PARTITIONS} route partitions used, exactly-once, commit 100 ms, ${rt}, JSON codec, ${machine()}`;
+        out.push({ name: `dedup-stream.r${partitions}${tag}.personas_per_s`, value: r.items_per_s, unit: 'personas/s', conditions: cond, at });
+        out.push({ name: `dedup-stream.r${partitions}${tag}.bytes_per_kept`, value: r.bytes_per_kept, unit: 'bytes', conditions: cond, at });
+      }
     }
     return out;
   },
@@ -177,7 +185,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const partitions = Number(process.argv[3] ?? 1);
   const commit = Number(process.argv[4] ?? 100);
   const buffered = process.argv[5] ? Number(process.argv[5]) : undefined;
-  const r = await runDedupStream(items, partitions, commit, buffered);
-  process.stdout.write(JSON.stringify({ ...r, load: loadavg()[0] }) + '\n');
-  if (process.env.PERSONAHUB_DEDUP_BEFORE_DIR) process.stdout.write(JSON.stringify({ before_state: await beforeStateBytes(process.env.PERSONAHUB_DEDUP_BEFORE_DIR, items) }) + '\n');
+  const before = process.env.PERSONAHUB_DEDUP_BEFORE_DIR;
+  const r = await runDedupStream(items, partitions, commit, buffered, before);
+  process.stdout.write(JSON.stringify({ design: before ? 'before' : 'after', ...r, load: loadavg()[0] }) + '\n');
+  if (before) process.stdout.write(JSON.stringify({ before_state: await beforeStateBytes(before, items) }) + '\n');
 }

@@ -48,13 +48,12 @@ export function persona(text: string, i: number): Persona {
 }
 
 /** Input 3 partitions, route and changelog 4 (co-partitioned), output 1 (commit order), DLQs. */
-export async function createDedupTopics(admin: Admin, prefix: string): Promise<void> {
+export async function createDedupTopics(admin: Admin, prefix: string, changelogConfigs: Record<string, string> = {}): Promise<void> {
   const P = (t: string) => prefix + t;
   await createTopics(admin, [P(T.personas.input)], 3);
   await createTopics(admin, [P(T.personas.route)], 4);
-  await createTopicsAndWait(admin, [
-    { topic: P(T.personas.changelog), numPartitions: 4, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-  ]);
+  const configEntries = Object.entries({ 'cleanup.policy': 'compact', ...changelogConfigs }).map(([name, value]) => ({ name, value }));
+  await createTopicsAndWait(admin, [{ topic: P(T.personas.changelog), numPartitions: 4, replicationFactor: 1, configEntries }]);
   await createTopics(admin, [P(T.personas.output), dlqTopic(P(T.personas.input), 'dedup'), dlqTopic(P(T.personas.route), 'dedup-bands')], 1);
 }
 

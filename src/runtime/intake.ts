@@ -19,7 +19,7 @@ export interface IntakeDeps {
   full(): boolean;
   /** Hand one record of an active partition to the stage (already begun in its tracker). */
   handOff(state: PartitionState, record: InputRecord): void;
-  /** After a poll's records were handed over (gauges). */
+  /** After each poll (and whatever it handed over): counters and gauges, once per poll rather than per record. */
   onHandedOff(): void;
   /** Pause state changed (metrics). */
   onPauseChange(paused: boolean): void;
@@ -97,7 +97,7 @@ export class Intake {
         if (state.early.length > 0) this.takeEarly(state);
         this.begin(state, r);
       }
-      if (records.length > 0) this.d.onHandedOff();
+      this.d.onHandedOff(); // every turn: records of initialised partitions may have been handed over without a poll
       for (const state of this.d.partitions.active()) {
         if (state.tracker!.incomplete > 0 || !state.positionTrusted) continue;
         const position = this.d.consumer.position(state.partition);

@@ -311,7 +311,8 @@ export class StageRunner {
       headers: r.headers,
     };
     const orderingKey = this.scheduler.orderingKey(r.partition, key);
-    void this.scheduler.submit(orderingKey, () => this.runRecord(state, { meta, key: r.key, value: r.value }, r.offset)).then(this.changed, this.failed);
+    // runRecord never rejects (a failure stops the stage inside it).
+    this.scheduler.run(orderingKey, () => this.runRecord(state, { meta, key: r.key, value: r.value }, r.offset), this.changed);
   }
 
   /** After a poll: the records handed over, counted in one step; the in-flight gauge. */
@@ -333,7 +334,6 @@ export class StageRunner {
     this.afterChange();
   };
 
-  private readonly failed = (e: unknown): void => this.fail(classify(e));
 
   private async runRecord(state: PartitionState, rec: Parameters<typeof processRecord>[1], offset: number): Promise<void> {
     if (state.closed) return;
@@ -450,8 +450,10 @@ export class StageRunner {
     const rounds = states.map((s) => ({ s, ...s.tracker!.committable() }));
     const messages = rounds.flatMap((r) => r.results.flatMap((x) => x.messages));
     const offsets = rounds.map((r) => ({ partition: r.s.partition, offset: r.watermark }));
+    const T0 = performance.now();
     try {
       await this.committer.commit(messages, offsets, this.stopSignal.signal);
+      if (process.env.RTDBG) process.stderr.write(`round ${T0.toFixed(0)} +${(performance.now() - T0).toFixed(1)}ms msgs=${messages.length} pend=${this.scheduler.pending} buf=${this.bufferedTotal()} paused=${this.intake.isPaused}\n`);
     } catch (e) {
       const err = classify(e);
       this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'aborted' });

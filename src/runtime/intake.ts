@@ -83,9 +83,7 @@ export class Intake {
       if (!this.paused && (this.d.capacity() <= 0 || this.d.full())) await this.waitForCapacity();
       this.applyBackpressure();
       // Poll at most what may be handed over; while paused, poll anyway (rebalances are served from poll).
-      const P0 = performance.now();
       const records = await this.d.consumer.poll(Math.max(1, this.paused ? 1 : this.d.capacity()));
-      if (process.env.RTDBG) process.stderr.write(`poll ${P0.toFixed(0)} +${(performance.now() - P0).toFixed(1)}ms n=${records.length} paused=${this.paused}\n`);
       for (const s of this.d.partitions.active()) if (s.early.length > 0) this.takeEarly(s);
       for (const r of records) {
         const state = this.d.partitions.get(r.partition);

@@ -450,10 +450,8 @@ export class StageRunner {
     const rounds = states.map((s) => ({ s, ...s.tracker!.committable() }));
     const messages = rounds.flatMap((r) => r.results.flatMap((x) => x.messages));
     const offsets = rounds.map((r) => ({ partition: r.s.partition, offset: r.watermark }));
-    const T0 = performance.now();
     try {
       await this.committer.commit(messages, offsets, this.stopSignal.signal);
-      if (process.env.RTDBG) process.stderr.write(`round ${T0.toFixed(0)} +${(performance.now() - T0).toFixed(1)}ms msgs=${messages.length} pend=${this.scheduler.pending} buf=${this.bufferedTotal()} paused=${this.intake.isPaused}\n`);
     } catch (e) {
       const err = classify(e);
       this.metrics.transactions.inc({ stage: this.stage.name, outcome: 'aborted' });

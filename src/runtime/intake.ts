@@ -80,7 +80,11 @@ export class Intake {
       // the buffer) within milliseconds, so wait for that (woken by nudge) before pausing. A pause discards what
       // librdkafka prefetched and the resume waits for a new fetch (measured: 100-250 ms with nothing delivered):
       // pausing whenever a full poll filled a bound left a pass-through stage idle a third of the time.
-      if (!this.paused && (this.d.capacity() <= 0 || this.d.full())) await this.waitForCapacity();
+      if (!this.paused && (this.d.capacity() <= 0 || this.d.full())) {
+        // Until there is room (a completion does not free the output buffer, a round does) or the wait is over.
+        const until = performance.now() + FULL_WAIT_MS;
+        while (this.running && (this.d.capacity() <= 0 || this.d.full()) && performance.now() < until) await this.waitForCapacity(until - performance.now());
+      }
       this.applyBackpressure();
       // Poll at most what may be handed over; while paused, poll anyway (rebalances are served from poll).
       const records = await this.d.consumer.poll(Math.max(1, this.paused ? 1 : this.d.capacity()));
@@ -107,12 +111,12 @@ export class Intake {
   }
 
   /**
-   * Until capacity frees (nudge) or FULL_WAIT_MS pass. A nudge resumes the loop only after the I/O phase
+   * Until something changed (nudge) or `ms` pass. A nudge resumes the loop only after the I/O phase
    * (setImmediate): completions come in bursts (a whole poll's records finish in the same tick), and resuming at
    * the first one polled for a single record, one thread-pool round trip per record (measured: every other poll of
    * a pass-through stage returned 1 record).
    */
-  private waitForCapacity(): Promise<void> {
+  private waitForCapacity(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       let settled = false;
       const done = () => {
@@ -122,7 +126,7 @@ export class Intake {
         if (this.wake === wake) this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, FULL_WAIT_MS);
+      const timer = setTimeout(done, Math.max(1, ms));
       const wake = () => void setImmediate(done);
       this.wake = wake;
     });

@@ -331,9 +331,12 @@ export class StageRunner {
 
   private readonly runScheduledChange = (): void => {
     this.changeScheduled = false;
-    this.afterChange();
+    try {
+      this.afterChange();
+    } catch (e) {
+      this.fail(classify(e));
+    }
   };
-
 
   private async runRecord(state: PartitionState, rec: Parameters<typeof processRecord>[1], offset: number): Promise<void> {
     if (state.closed) return;

@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # The stage benchmark's "before" side, then the benchmark itself: before and after in one run, on one machine.
 #
-#   bash bench/before.sh [commit]     # default d64d40c, the last main on kafkajs 2.2.4
+#   bash bench/before.sh [commit]     # default 1399485, main before the runtime hot-path work (issue #10)
+#                                     # (d64d40c is the last main on kafkajs 2.2.4, the first "before")
 #
-# Makes a detached git worktree of the commit under .bench-before/<commit> (once), installs its dependencies with
-# `npm ci` (the npm registry only; kafkajs is plain JavaScript), copies bench/before/*.ts into its bench/ (the old
-# tree has no stage benchmark of its own), then runs `npm run bench -- stage` here with PERSONAHUB_BENCH_BEFORE set
-# to that tree. Needs the local stack (`npm run stack:up`). To reuse an existing checkout of the old commit instead:
-# PERSONAHUB_BENCH_BEFORE=/path/to/tree npm run bench -- stage (after copying bench/before/*.ts into its bench/).
+# Makes a detached git worktree of the commit under .bench-before/<commit> (once) and gives it dependencies: a link
+# to this tree's node_modules when the lockfiles are identical (no second native build of the Kafka client), else
+# `npm ci` there. A tree without a stage benchmark of its own (the kafkajs one) gets bench/before/*.ts copied into
+# its bench/. Then runs `npm run bench -- stage` here with PERSONAHUB_BENCH_BEFORE set to that tree. Needs the
+# local stack (`npm run stack:up`). To reuse an existing checkout of the old commit instead:
+# PERSONAHUB_BENCH_BEFORE=/path/to/tree PERSONAHUB_BENCH_BEFORE_REV=<commit> npm run bench -- stage.
 set -euo pipefail
-commit=${1:-d64d40c}
+commit=${1:-1399485}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/.bench-before/$commit"
 if [ ! -d "$dir" ]; then
   git -C "$root" worktree add --detach "$dir" "$commit" >&2
 fi
-if [ ! -d "$dir/node_modules" ]; then
-  (cd "$dir" && npm ci --no-audit --no-fund >&2)
+if [ ! -e "$dir/node_modules" ]; then
+  if cmp -s "$root/package-lock.json" "$dir/package-lock.json"; then
+    ln -s "$root/node_modules" "$dir/node_modules"
+  else
+    (cd "$dir" && npm ci --no-audit --no-fund >&2)
+  fi
 fi
-cp "$root"/bench/before/*.ts "$dir/bench/"
+[ -f "$dir/bench/stage-once.ts" ] || cp "$root"/bench/before/*.ts "$dir/bench/"
 cd "$root"
-PERSONAHUB_BENCH_BEFORE="$dir" exec npm run bench -- stage
+PERSONAHUB_BENCH_BEFORE="$dir" PERSONAHUB_BENCH_BEFORE_REV="$commit" exec npm run bench -- stage

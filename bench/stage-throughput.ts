@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Persona } from '../src/contracts/persona.js';
@@ -40,15 +42,29 @@ export interface Measured {
 async function timed(records: number, run: (mark: () => void) => Promise<void>): Promise<Measured> {
   let t0 = 0;
   let c0 = process.cpuUsage();
+  // PERSONAHUB_BENCH_PROFILE=<file.cpuprofile>: a V8 CPU profile of the measured span only (setup excluded).
+  const profileTo = process.env.PERSONAHUB_BENCH_PROFILE;
+  const session = profileTo ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
   const mark = () => {
     if (t0 === 0) {
       t0 = performance.now();
       c0 = process.cpuUsage();
+      void session?.post('Profiler.start');
     }
   };
   await run(mark);
   const seconds = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
+  if (session && profileTo) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(profileTo, JSON.stringify(profile));
+    session.disconnect();
+  }
   return { records, seconds, cpuMs: (c.user + c.system) / 1000 };
 }
 
@@ -172,9 +188,30 @@ const STAGE_END = '<!-- bench:stage:end -->';
 
 interface Side {
   side: 'before' | 'after';
+  /** How the table names the side (default: `side`). */
+  label?: string;
   dir: string;
   script: string;
   client: string;
+}
+
+/** The Kafka client a tree depends on, as the table names it. */
+function clientOf(dir: string): string {
+  const deps = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {};
+  const rd = deps['@confluentinc/kafka-javascript'];
+  if (rd) return `@confluentinc/kafka-javascript ${rd} (librdkafka)`;
+  return deps.kafkajs ? `kafkajs ${deps.kafkajs}` : 'unknown client';
+}
+
+/**
+ * The before tree: a tree with its own bench/stage-once.ts (any main since the librdkafka move) runs that; the
+ * kafkajs tree (d64d40c) has none and runs the copies in bench/before/ (bench/before.sh puts them there).
+ * PERSONAHUB_BENCH_BEFORE_REV (bench/before.sh sets it) names its commit in the table.
+ */
+function beforeSide(dir: string): Side {
+  const own = existsSync(join(dir, 'bench/stage-once.ts'));
+  const rev = process.env.PERSONAHUB_BENCH_BEFORE_REV;
+  return { side: 'before', label: rev ? `before (${rev})` : 'before', dir, script: own ? 'bench/stage-once.ts' : 'bench/before-stage-once.ts', client: clientOf(dir) };
 }
 
 /** One measurement in a child process of `side`'s tree (bench/stage-once.ts or its before copy). */
@@ -218,8 +255,8 @@ export const stageThroughput: Benchmark = {
     const repeat = Number(process.env.PERSONAHUB_BENCH_REPEAT ?? 3);
     const sides: Side[] = [];
     const beforeDir = process.env.PERSONAHUB_BENCH_BEFORE;
-    if (beforeDir) sides.push({ side: 'before', dir: beforeDir, script: 'bench/before-stage-once.ts', client: 'kafkajs 2.2.4' });
-    sides.push({ side: 'after', dir: ROOT, script: 'bench/stage-once.ts', client: '@confluentinc/kafka-javascript 1.10.1 (librdkafka)' });
+    if (beforeDir) sides.push(beforeSide(beforeDir));
+    sides.push({ side: 'after', dir: ROOT, script: 'bench/stage-once.ts', client: clientOf(ROOT) });
     const got = new Map<string, Measured[]>();
     const loads: number[] = [];
     const failures = new Map<string, string>();
@@ -254,11 +291,12 @@ export const stageThroughput: Benchmark = {
         const key = `${side.side}/${kind}`;
         const r = rps(key);
         const c = cpu(key);
+        const label = side.label ?? side.side;
         if (r.length === 0) {
-          lines.push(`| ${what} | ${side.side} | ${side.client} | — | failed: ${failures.get(key) ?? '?'} | — | — |`);
+          lines.push(`| ${what} | ${label} | ${side.client} | — | failed: ${failures.get(key) ?? '?'} | — | — |`);
           continue;
         }
-        lines.push(`| ${what} | ${side.side} | ${side.client} | ${fmt(median(r))} | ${spread(r)} | ${median(c).toFixed(3)} | ${spread(c, 3)} |`);
+        lines.push(`| ${what} | ${label} | ${side.client} | ${fmt(median(r))} | ${spread(r)} | ${median(c).toFixed(3)} | ${spread(c, 3)} |`);
         const prefix = side.side === 'after' ? `stage.${name}` : `stage.before.${name}`;
         const cond = `${what}; ${side.client}; median of ${r.length} (min–max ${spread(r)} records/s, ${spread(c, 3)} CPU ms); ${machine}`;
         rows.push({ name: `${prefix}.records-per-second`, value: Math.round(median(r)), unit: 'records/s', conditions: cond, at });
@@ -266,7 +304,13 @@ export const stageThroughput: Benchmark = {
       }
     }
     const share = (side: string) => median(rps(`${side}/passthrough`)) / median(rps(`${side}/raw`));
-    const shares = sides.map((s) => `${s.side} ${share(s.side).toFixed(2)}`).join(', ');
+    // Per round as well: raw and pass-through of a round run minutes apart at most, under much the same load.
+    const perRound = (side: string) => {
+      const raw = rps(`${side}/raw`);
+      const pass = rps(`${side}/passthrough`);
+      return raw.length === pass.length && raw.length > 0 ? ` (per round ${pass.map((p, i) => (p / raw[i]!).toFixed(2)).join(', ')})` : '';
+    };
+    const shares = sides.map((s) => `${s.label ?? s.side} ${share(s.side).toFixed(2)}${perRound(s.side)}`).join(', ');
     rows.push({ name: 'stage.passthrough.share-of-raw', value: Math.round(share('after') * 100) / 100, unit: 'x raw', conditions: `pass-through ÷ raw pipe of the same client, medians; ${shares}; ${machine}`, at });
     const table = [
       ...lines,

@@ -21,6 +21,11 @@ export interface PartitionOffset {
  */
 export interface Committer {
   commit(messages: readonly PreparedMessage[], offsets: readonly PartitionOffset[], signal: AbortSignal): Promise<void>;
+  /**
+   * Start building the producer in the background (at stage start, alongside the group join), so the first round
+   * does not pay for connecting and InitProducerId (measured: 0.3-0.4 s). A failure is left to the first round.
+   */
+  prepare(): void;
   close(): Promise<void>;
 }
 
@@ -50,14 +55,39 @@ const RETRY = { initialDelayMs: 200, maxDelayMs: 5_000 };
  */
 export class TransactionalCommitter implements Committer {
   private producer: ProducerPort | undefined;
+  /** A producer being built (by prepare() or a round): shared, so there is never more than one. */
+  private creating: Promise<ProducerPort> | undefined;
+  private closed = false;
 
   constructor(private readonly d: CommitterDeps) {}
+
+  private create(): Promise<ProducerPort> {
+    return (this.creating ??= this.d.newProducer().then(
+      async (p) => {
+        this.creating = undefined;
+        if (this.closed) {
+          await p.disconnect().catch(() => undefined);
+          throw retriable('kafka_txn_abort', 'committer closed');
+        }
+        this.producer = p;
+        return p;
+      },
+      (e: unknown) => {
+        this.creating = undefined;
+        throw e;
+      },
+    ));
+  }
+
+  prepare(): void {
+    if (!this.producer) this.create().catch(() => undefined);
+  }
 
   private async ensureProducer(signal: AbortSignal): Promise<ProducerPort> {
     for (let attempt = 1; ; attempt++) {
       if (this.producer) return this.producer;
       try {
-        this.producer = await this.d.newProducer();
+        await this.create();
       } catch (e) {
         const err = classify(e);
         if (err.kind === 'fatal' || signal.aborted) throw err;
@@ -123,6 +153,8 @@ export class TransactionalCommitter implements Committer {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.creating?.catch(() => undefined);
     await this.producer?.disconnect();
     this.producer = undefined;
   }
@@ -136,6 +168,9 @@ export class AtLeastOnceCommitter implements Committer {
   private producer: ProducerPort | undefined;
 
   constructor(private readonly d: CommitterDeps) {}
+
+  /** The idempotent producer is cheap to build and its first use tolerates a failed build: built on first use. */
+  prepare(): void {}
 
   async commit(messages: readonly PreparedMessage[], offsets: readonly PartitionOffset[], signal: AbortSignal): Promise<void> {
     this.producer ??= await this.d.newProducer();

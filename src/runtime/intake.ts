@@ -13,11 +13,13 @@ export interface IntakeDeps {
   logger: Logger;
   /** How many more records may be handed over now (the in-flight bound minus what is in flight). */
   capacity(): number;
-  /** True while in-flight records or buffered outputs are at their bound. */
+  /** True while in-flight records or buffered outputs are at their bound (or a pause gate is closed). */
   overLimit(): boolean;
+  /** True while only the stage's own bounds are reached (in flight or buffered): worth a short wait before pausing. */
+  full(): boolean;
   /** Hand one record of an active partition to the stage (already begun in its tracker). */
   handOff(state: PartitionState, record: InputRecord): void;
-  /** After a poll's records were handed over (gauges). */
+  /** After each poll (and whatever it handed over): counters and gauges, once per poll rather than per record. */
   onHandedOff(): void;
   /** Pause state changed (metrics). */
   onPauseChange(paused: boolean): void;
@@ -74,10 +76,15 @@ export class Intake {
 
   private async run(): Promise<void> {
     while (this.running) {
-      // In flight at its bound: on a fast stage a record completes within milliseconds, so wait for that (woken
-      // by nudge) before pausing. A pause discards what librdkafka prefetched and the resume waits for a new
-      // fetch: pausing whenever a full poll filled the bound left a pass-through stage idle a third of the time.
-      if (!this.paused && this.d.capacity() <= 0) await this.waitForCapacity();
+      // In flight or buffered outputs at their bound: on a fast stage a record completes (or a commit round frees
+      // the buffer) within milliseconds, so wait for that (woken by nudge) before pausing. A pause discards what
+      // librdkafka prefetched and the resume waits for a new fetch (measured: 100-250 ms with nothing delivered):
+      // pausing whenever a full poll filled a bound left a pass-through stage idle a third of the time.
+      if (!this.paused && (this.d.capacity() <= 0 || this.d.full())) {
+        // Until there is room (a completion does not free the output buffer, a round does) or the wait is over.
+        const until = performance.now() + FULL_WAIT_MS;
+        while (this.running && (this.d.capacity() <= 0 || this.d.full()) && performance.now() < until) await this.waitForCapacity(until - performance.now());
+      }
       this.applyBackpressure();
       // Poll at most what may be handed over; while paused, poll anyway (rebalances are served from poll).
       const records = await this.d.consumer.poll(Math.max(1, this.paused ? 1 : this.d.capacity()));
@@ -94,7 +101,7 @@ export class Intake {
         if (state.early.length > 0) this.takeEarly(state);
         this.begin(state, r);
       }
-      if (records.length > 0) this.d.onHandedOff();
+      this.d.onHandedOff(); // every turn: records of initialised partitions may have been handed over without a poll
       for (const state of this.d.partitions.active()) {
         if (state.tracker!.incomplete > 0 || !state.positionTrusted) continue;
         const position = this.d.consumer.position(state.partition);
@@ -103,15 +110,25 @@ export class Intake {
     }
   }
 
-  private waitForCapacity(): Promise<void> {
+  /**
+   * Until something changed (nudge) or `ms` pass. A nudge resumes the loop only after the I/O phase
+   * (setImmediate): completions come in bursts (a whole poll's records finish in the same tick), and resuming at
+   * the first one polled for a single record, one thread-pool round trip per record (measured: every other poll of
+   * a pass-through stage returned 1 record).
+   */
+  private waitForCapacity(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
+      let settled = false;
       const done = () => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        this.wake = undefined;
+        if (this.wake === wake) this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, FULL_WAIT_MS);
-      this.wake = done;
+      const timer = setTimeout(done, Math.max(1, ms));
+      const wake = () => void setImmediate(done);
+      this.wake = wake;
     });
   }
 

@@ -174,7 +174,10 @@ export class RdKafkaConsumerPort implements ConsumerPort {
           if (e.kind !== 'fatal') return resolve([]);
           return reject(e);
         }
-        resolve(messages.filter((m) => m.topic === this.o.topic).map((m) => ({ ...toConsumedRecord(m), timestamp: m.timestamp ?? Date.now() })));
+        // One loop, one object per record (hot path).
+        const out: InputRecord[] = [];
+        for (const m of messages) if (m.topic === this.o.topic) out.push(toConsumedRecord(m, Date.now));
+        resolve(out);
       });
     });
   }
@@ -318,11 +321,16 @@ export class RdKafkaProducerPort implements ProducerPort {
 
   produce(messages: readonly PreparedMessage[]): void {
     const producer = this.producer!;
+    // One timestamp per batch: the messages of a round are queued within microseconds of each other.
+    const now = Date.now();
     for (const m of messages) {
-      const headers = Object.entries(m.headers).map(([k, v]) => ({ [k]: v }));
+      // Headers as librdkafka's list of one-key objects; none at all for a message without headers (most).
+      let headers: Array<Record<string, string>> | undefined;
+      for (const k in m.headers) (headers ??= []).push({ [k]: m.headers[k]! });
+      // A Buffer, not the string: the binding copies a string key through a C string (cut at a NUL byte).
       const key = m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
       try {
-        producer.produce(m.topic, m.partition ?? null, m.value, key, Date.now(), undefined, headers);
+        producer.produce(m.topic, m.partition ?? null, m.value, key, now, undefined, headers);
       } catch (e) {
         // A topic the cluster does not have (or rejects) is a deployment error, not an outage: the round fails and
         // counts towards the runner's consecutive-failure limit instead of being retried as a broker hiccup.

@@ -58,46 +58,11 @@ const OUTAGE_MAX_DELAY_MS = 10_000;
  * they last and do not count as attempts: an outage never dead-letters a valid record.
  */
 export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, signal: AbortSignal): Promise<RecordResult | undefined> {
-  const stageName = d.stage.name;
+  // Hot path (every record): no closures, no per-record context beyond the one StageContext object.
   const started = performance.now();
-  const observe = (outcome: string) =>
-    d.metrics.processingSeconds.observe({ stage: stageName, outcome }, (performance.now() - started) / 1000);
   let attempt = 1;
   let infraWaits = 0;
   let firstFailureAt: string | undefined;
-  const replayedCode = replayedFrom(rec.meta.headers);
-  const done = (r: RecordResult): RecordResult => (replayedCode ? { ...r, replayedCode } : r);
-  const deadLetter = (err: PersonahubError): RecordResult => {
-    observe('dead_lettered');
-    d.logger.warn({ err: { code: err.code, kind: err.kind, message: err.message }, ...rec.meta }, 'dead-lettering record');
-    return done({
-      outcome: 'dead_lettered',
-      deadLetterCode: err.code,
-      messages: [
-        {
-          topic: d.dlqTopic,
-          logicalTopic: 'dlq',
-          key: rec.key,
-          value: rec.value ?? Buffer.alloc(0),
-          // The input's own headers first (a replayed record's personahub.replay.* among them, unchanged: the
-          // next replay reads its attempt count and origin from them), then this failure's reason.
-          headers: {
-            ...rec.meta.headers,
-            [DLQ_HEADERS.kind]: err.kind,
-            [DLQ_HEADERS.code]: err.code,
-            [DLQ_HEADERS.message]: err.message.slice(0, 2000),
-            [DLQ_HEADERS.stage]: stageName,
-            [DLQ_HEADERS.attempts]: String(attempt),
-            // A replayed record failed first before its first dead letter: that time is kept across replays.
-            [DLQ_HEADERS.firstFailureAt]: rec.meta.headers[REPLAY_HEADERS.firstFailureAt] ?? firstFailureAt ?? new Date().toISOString(),
-            [DLQ_HEADERS.sourceTopic]: rec.meta.topic,
-            [DLQ_HEADERS.sourcePartition]: String(rec.meta.partition),
-            [DLQ_HEADERS.sourceOffset]: rec.meta.offset,
-          },
-        },
-      ],
-    });
-  };
 
   let input: unknown;
   let decoded = false;
@@ -107,7 +72,7 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
     try {
       if (!decoded) {
         // Decoding is deterministic: bad bytes are poison; a retriable failure is the registry, not the record.
-        const value = await d.codec.decode(rec.meta.topic, rec.value ?? Buffer.alloc(0));
+        const value = await d.codec.decode(rec.meta.topic, rec.value ?? EMPTY);
         const parsed = d.stage.input.schema.safeParse(value);
         if (!parsed.success) throw poison('schema_invalid', `input does not match ${d.stage.input.topic}: ${parsed.error.message}`);
         input = parsed.data;
@@ -118,20 +83,20 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
       // store was dropped and restored would leave an uncommitted change in the restored state (measured: the
       // streaming dedup then let an exact duplicate through, 13 of 246 personas in a chaos run).
       if (signal.aborted) return undefined;
-      const outputs = await d.stage.process(input, recordContext(rec.meta, signal, d.logger, attempt));
+      const outputs = await d.stage.process(input, new RecordContext(rec.meta, signal, d.logger, attempt));
       if (signal.aborted) return undefined;
       if (!Array.isArray(outputs) || outputs.length === 0) {
         const reason = Array.isArray(outputs) ? 'unspecified' : outputs.filtered;
-        d.metrics.recordsFiltered.inc({ stage: stageName, reason });
-        observe('filtered');
-        return done({ outcome: 'filtered', messages: [], filterReason: reason });
+        d.metrics.recordsFiltered.inc({ stage: d.stage.name, reason });
+        observe(d, 'filtered', started);
+        return withReplay(rec, { outcome: 'filtered', messages: [], filterReason: reason });
       }
       const messages: PreparedMessage[] = [];
       for (const out of outputs) {
         const schema = d.stage.outputs[out.topic];
-        if (!schema) throw poison('internal', `stage ${stageName} produced to undeclared topic "${out.topic}"`);
+        if (!schema) throw poison('internal', `stage ${d.stage.name} produced to undeclared topic "${out.topic}"`);
         const valid = schema.safeParse(out.value);
-        if (!valid.success) throw poison('internal', `stage ${stageName} output for ${out.topic} is invalid: ${valid.error.message}`);
+        if (!valid.success) throw poison('internal', `stage ${d.stage.name} output for ${out.topic} is invalid: ${valid.error.message}`);
         const topic = d.physical(out.topic);
         const msg: PreparedMessage = {
           topic,
@@ -143,8 +108,8 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
         if (out.partition !== undefined) msg.partition = out.partition;
         messages.push(msg);
       }
-      observe('ok');
-      return done({ outcome: 'ok', messages });
+      observe(d, 'ok', started);
+      return withReplay(rec, { outcome: 'ok', messages });
     } catch (e) {
       if (signal.aborted) return undefined;
       err = classify(e);
@@ -160,12 +125,59 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
     }
     firstFailureAt ??= new Date().toISOString();
     if (err.kind === 'fatal') throw err;
-    if (err.kind === 'poison' || attempt >= d.retry.maxAttempts) return deadLetter(err);
-    d.metrics.recordRetries.inc({ stage: stageName, code: err.code });
+    if (err.kind === 'poison' || attempt >= d.retry.maxAttempts) {
+      observe(d, 'dead_lettered', started);
+      return withReplay(rec, deadLetter(d, rec, err, attempt, firstFailureAt));
+    }
+    d.metrics.recordRetries.inc({ stage: d.stage.name, code: err.code });
     const delay = backoffDelayMs(attempt, d.retry, err.retryAfterMs);
     if (!(await sleep(delay, signal))) return undefined;
     attempt++;
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function observe(d: RecordProcessorDeps, outcome: RecordResult['outcome'], started: number): void {
+  d.metrics.processingSeconds.observe({ stage: d.stage.name, outcome }, (performance.now() - started) / 1000);
+}
+
+/** A replayed record's result names the dead-letter code it was replayed from. */
+function withReplay(rec: RawRecord, r: RecordResult): RecordResult {
+  const replayedCode = replayedFrom(rec.meta.headers);
+  if (replayedCode) r.replayedCode = replayedCode;
+  return r;
+}
+
+function deadLetter(d: RecordProcessorDeps, rec: RawRecord, err: PersonahubError, attempt: number, firstFailureAt: string): RecordResult {
+  d.logger.warn({ err: { code: err.code, kind: err.kind, message: err.message }, ...rec.meta }, 'dead-lettering record');
+  return {
+    outcome: 'dead_lettered',
+    deadLetterCode: err.code,
+    messages: [
+      {
+        topic: d.dlqTopic,
+        logicalTopic: 'dlq',
+        key: rec.key,
+        value: rec.value ?? EMPTY,
+        // The input's own headers first (a replayed record's personahub.replay.* among them, unchanged: the
+        // next replay reads its attempt count and origin from them), then this failure's reason.
+        headers: {
+          ...rec.meta.headers,
+          [DLQ_HEADERS.kind]: err.kind,
+          [DLQ_HEADERS.code]: err.code,
+          [DLQ_HEADERS.message]: err.message.slice(0, 2000),
+          [DLQ_HEADERS.stage]: d.stage.name,
+          [DLQ_HEADERS.attempts]: String(attempt),
+          // A replayed record failed first before its first dead letter: that time is kept across replays.
+          [DLQ_HEADERS.firstFailureAt]: rec.meta.headers[REPLAY_HEADERS.firstFailureAt] ?? firstFailureAt,
+          [DLQ_HEADERS.sourceTopic]: rec.meta.topic,
+          [DLQ_HEADERS.sourcePartition]: String(rec.meta.partition),
+          [DLQ_HEADERS.sourceOffset]: rec.meta.offset,
+        },
+      },
+    ],
+  };
 }
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
@@ -180,16 +192,25 @@ function replayedFrom(headers: Record<string, string>): ErrorCode | undefined {
   return code !== undefined && KNOWN_CODES.has(code) ? (code as ErrorCode) : 'internal';
 }
 
-/** The stage's view of one record; `signal` is a per-record dependent signal, made on first use only. */
-function recordContext(meta: RecordMeta, partitionSignal: AbortSignal, logger: Logger, attempt: number): StageContext {
-  let own: AbortSignal | undefined;
-  return {
-    meta,
-    logger,
-    attempt,
-    get signal() {
-      // AbortSignal.any: aborts with the partition's signal, held weakly by it, so nothing accumulates on it.
-      return (own ??= AbortSignal.any([partitionSignal]));
-    },
-  };
+/**
+ * The stage's view of one record. `signal` is the record's own dependent signal (AbortSignal.any over the
+ * partition's), made on first read only: the contract (StageContext.signal) promises a signal per record that aborts
+ * when the partition is revoked or reset or the process stops, and a stage that never reads it (most make no
+ * cancellable call) costs no signal, no listener and no DOMException. A class rather than an object literal with a
+ * getter: one shared accessor on the prototype instead of a closure per record.
+ */
+class RecordContext implements StageContext {
+  private own: AbortSignal | undefined;
+
+  constructor(
+    readonly meta: RecordMeta,
+    private readonly partitionSignal: AbortSignal,
+    readonly logger: Logger,
+    readonly attempt: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    // AbortSignal.any: aborts with the partition's signal, held weakly by it, so nothing accumulates on it.
+    return (this.own ??= AbortSignal.any([this.partitionSignal]));
+  }
 }

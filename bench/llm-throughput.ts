@@ -37,9 +37,9 @@ export interface LlmBenchResult extends LlmBenchCase {
 
 const Reply = z.object({ persona: z.string(), tags: z.array(z.string()) });
 
-async function startSimProcess(latencyMs: number): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startSimProcess(latencyMs: number): Promise<{ url: string; stop: () => Promise<void> }> {
   const bin = fileURLToPath(new URL('../bin/personahub.mjs', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', '--latency-ms', String(latencyMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...(process.env.PERSONAHUB_BENCH_SIM_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bin, 'sim', '--port', '0', '--latency-ms', String(latencyMs)], { stdio: ['ignore', 'pipe', process.env.PERSONAHUB_BENCH_SIM_STDERR ? 'inherit' : 'ignore'] });
   const lines = createInterface({ input: child.stdout! });
   const [url] = (await Promise.race([
     once(lines, 'line'),

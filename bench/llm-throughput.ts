@@ -6,6 +6,7 @@
  * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`.
  */
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { once } from 'node:events';
@@ -24,6 +25,10 @@ export interface LlmBenchCase {
   latencyMs: number;
   requestsPerMinute: number;
   requests: number;
+  /** llm.endpoint.transport (default http). */
+  transport?: 'http' | 'openai';
+  /** llm.endpoint.adaptiveConcurrency (default on). */
+  adaptive?: boolean;
 }
 
 export interface LlmBenchResult extends LlmBenchCase {
@@ -57,7 +62,17 @@ export async function startSimProcess(latencyMs: number): Promise<{ url: string;
 export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promise<LlmBenchResult> {
   resetSharedEndpoints();
   const client = createLlmClient(
-    { endpoint: { baseUrl: url, maxInFlight: c.maxInFlight, requestsPerMinute: c.requestsPerMinute, tokensPerMinute: 1e12, timeoutMs: 30_000 } },
+    {
+      endpoint: {
+        baseUrl: url,
+        maxInFlight: c.maxInFlight,
+        requestsPerMinute: c.requestsPerMinute,
+        tokensPerMinute: 1e12,
+        timeoutMs: 30_000,
+        transport: c.transport ?? 'http',
+        adaptiveConcurrency: c.adaptive ?? true,
+      },
+    },
     { metrics: createMetrics(new Registry()) },
   );
   const latencies: number[] = [];
@@ -71,6 +86,7 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  await client.close();
   latencies.sort((a, b) => a - b);
   const idealRps = Math.min(c.maxInFlight / (c.latencyMs / 1000), c.requestsPerMinute / 60);
   const achievedRps = c.requests / seconds;
@@ -110,8 +126,53 @@ export async function rawFetchCeiling(url: string, requests: number, maxInFlight
   return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)) };
 }
 
-/** Both cases at 200 ms latency and 256 in flight. `requests` per case (default 6000). */
-export async function runLlmThroughputBench(requests = 6000): Promise<{ cases: LlmBenchResult[]; rawFetch: { achievedRps: number; ratio: number } }> {
+/**
+ * The same requests through node:http with a keep-alive agent of `maxInFlight` sockets and nothing else: the
+ * transport the client uses by default, bare.
+ */
+export async function rawHttpCeiling(url: string, requests: number, maxInFlight: number, latencyMs: number): Promise<{ achievedRps: number; ratio: number }> {
+  const schema = z.toJSONSchema(Reply);
+  const u = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: maxInFlight });
+  const post = (body: string) =>
+    new Promise<unknown>((resolve, reject) => {
+      const req = request(
+        { agent, host: u.hostname, port: u.port, method: 'POST', path: `${u.pathname}/chat/completions`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: maxInFlight }, async () => {
+      while (next < requests) {
+        const i = next++;
+        await post(JSON.stringify({ model: 'personahub-sim-1', messages: [{ role: 'user', content: `document ${i} about salmon rivers and dams ${i % 97}` }], response_format: { type: 'json_schema', json_schema: { name: 'r', strict: true, schema } } }));
+      }
+    }),
+  );
+  agent.destroy();
+  const achievedRps = requests / ((performance.now() - t0) / 1000);
+  return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)) };
+}
+
+/**
+ * At 200 ms latency and 256 in flight, in one run against one simulator process: the client (default transport,
+ * adaptive concurrency on) concurrency-bound and rate-bound, the client over the openai package's fetch, and the
+ * bare fetch and bare node:http ceilings. `requests` per case (default 6000).
+ */
+export async function runLlmThroughputBench(requests = 6000): Promise<{
+  cases: LlmBenchResult[];
+  rawFetch: { achievedRps: number; ratio: number };
+  rawHttp: { achievedRps: number; ratio: number };
+}> {
   const sim = await startSimProcess(200);
   try {
     const out: LlmBenchResult[] = [];
@@ -119,8 +180,10 @@ export async function runLlmThroughputBench(requests = 6000): Promise<{ cases: L
     await runLlmThroughputCase({ name: 'warmup', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests: 512 }, sim.url);
     out.push(await runLlmThroughputCase({ name: 'concurrency-bound', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests }, sim.url));
     out.push(await runLlmThroughputCase({ name: 'rate-bound (36k rpm)', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 36_000, requests: Math.round(requests / 2) }, sim.url));
+    out.push(await runLlmThroughputCase({ name: 'concurrency-bound, transport openai', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests, transport: 'openai' }, sim.url));
     const rawFetch = await rawFetchCeiling(sim.url, requests, 256, 200);
-    return { cases: out, rawFetch };
+    const rawHttp = await rawHttpCeiling(sim.url, requests, 256, 200);
+    return { cases: out, rawFetch, rawHttp };
   } finally {
     await sim.stop();
   }
@@ -131,7 +194,7 @@ export const llmThroughput: Benchmark = {
   name: 'llm',
   description: 'LLM layer: achieved ÷ ideal requests/s at 200 ms simulated latency and 256 in flight (simulator in its own process)',
   async run() {
-    const { cases, rawFetch } = await runLlmThroughputBench(6000);
+    const { cases, rawFetch, rawHttp } = await runLlmThroughputBench(6000);
     const at = new Date().toISOString();
     const machine = `${cpus().length} cores, load avg ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`;
     const out: BenchResult[] = [];
@@ -148,21 +211,29 @@ export const llmThroughput: Benchmark = {
       conditions: `same requests via bare fetch, 256 workers, no limiter/retries/validation, ${machine}`,
       at,
     });
+    out.push({
+      name: 'llm.throughput.bare-http-ceiling.ratio',
+      value: Math.round(rawHttp.ratio * 1000) / 1000,
+      unit: 'achieved/ideal',
+      conditions: `same requests via bare node:http (keep-alive agent, 256 sockets), 256 workers, no limiter/retries/validation, ${machine}`,
+      at,
+    });
     return out;
   },
 };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const n = Number(process.argv[2] ?? 6000);
-  const { cases, rawFetch } = await runLlmThroughputBench(n);
+  const { cases, rawFetch, rawHttp } = await runLlmThroughputBench(n);
   for (const r of cases)
     console.log(
       `${r.name}: ${r.requests} req in ${r.seconds.toFixed(2)} s = ${r.achievedRps.toFixed(0)} req/s; ideal ${r.idealRps.toFixed(0)} req/s; ratio ${r.ratio.toFixed(3)}; p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms`,
     );
   console.log(`raw fetch ceiling (no limiter/retries/validation): ${rawFetch.achievedRps.toFixed(0)} req/s; ratio ${rawFetch.ratio.toFixed(3)}`);
+  console.log(`raw node:http ceiling (keep-alive agent): ${rawHttp.achievedRps.toFixed(0)} req/s; ratio ${rawHttp.ratio.toFixed(3)}; load ${loadavg()[0]!.toFixed(1)}`);
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   // The load average matters: on a shared 2-core box the simulator and the client compete for the same cores.
-  const record = { at: new Date().toISOString(), cores: cpus().length, loadavg1m: loadavg()[0], cases, rawFetch };
+  const record = { at: new Date().toISOString(), cores: cpus().length, loadavg1m: loadavg()[0], cases, rawFetch, rawHttp };
   writeFileSync(`${dir}llm-throughput.json`, `${JSON.stringify(record, null, 2)}\n`);
 }

@@ -16,8 +16,8 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
  * Invariants: the agent keeps at most `maxSockets` connections (the endpoint's maxInFlight, so every permitted
  * request has a socket and none queues inside the agent); a request is settled exactly once (reply, error, abort
  * or timeout) and its timer and abort listener are removed when it settles; a request that failed on a reused
- * keep-alive socket before any byte of a reply arrived (the server closed the idle socket as we wrote to it) is
- * sent once more on a fresh socket, as Node's documentation recommends, since the server never saw it.
+ * keep-alive socket before any byte of a reply arrived (most likely the server closed the idle socket as we wrote
+ * to it, so it never saw the request) is sent once more on a fresh socket, as Node's documentation recommends.
  */
 export interface JsonReply {
   status: number;

@@ -5,8 +5,9 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
  * in the socket buffer. Adaptive concurrency subtracts it from measured latencies (src/llm/adaptive.ts).
  *
  * One histogram per process, sampled every RESOLUTION_MS by libuv (unref'd: it keeps no process alive). The value is
- * the mean delay over the last ≥ PERIOD_MS, minus the sampling interval the histogram includes; it is refreshed at
- * most once per period, so a call costs a clock read.
+ * the median delay over the last ≥ PERIOD_MS, minus the sampling interval the histogram includes (the median, not
+ * the mean: one GC pause or long task must not make every reply of the period look fast, or a real queue at a
+ * one-slot server would be discounted with it); it is refreshed at most once per period, so a call costs a clock read.
  */
 const RESOLUTION_MS = 10;
 const PERIOD_MS = 250;
@@ -24,7 +25,7 @@ export function eventLoopDelayMs(): number {
     return 0;
   }
   if (now - since >= PERIOD_MS) {
-    if (histogram.count > 0) value = Math.max(0, histogram.mean / 1e6 - RESOLUTION_MS);
+    if (histogram.count > 0) value = Math.max(0, histogram.percentile(50) / 1e6 - RESOLUTION_MS);
     histogram.reset();
     since = now;
   }

@@ -3,7 +3,8 @@
  *
  * The simulator runs in its own process (`personahub sim`), so the client's event loop is measured alone, with a
  * fixed 200 ms latency and no faults. Two cases: concurrency-bound (rate limit far above 256 ÷ 0.2 s) and
- * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`.
+ * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`. PERSONAHUB_BENCH_SIM_STDERR=1 shows
+ * the simulator's log; PERSONAHUB_BENCH_SIM_NODE_ARGS passes node flags to it (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';

@@ -3,9 +3,11 @@
  *
  * The simulator runs in its own process (`personahub sim`), so the client's event loop is measured alone, with a
  * fixed 200 ms latency and no faults. Two cases: concurrency-bound (rate limit far above 256 ÷ 0.2 s) and
- * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`.
+ * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`. PERSONAHUB_BENCH_SIM_STDERR=1 shows
+ * the simulator's log; PERSONAHUB_BENCH_SIM_NODE_ARGS passes node flags to it (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { once } from 'node:events';
@@ -24,6 +26,10 @@ export interface LlmBenchCase {
   latencyMs: number;
   requestsPerMinute: number;
   requests: number;
+  /** llm.endpoint.transport (default http). */
+  transport?: 'http' | 'openai';
+  /** llm.endpoint.adaptiveConcurrency (default on). */
+  adaptive?: boolean;
 }
 
 export interface LlmBenchResult extends LlmBenchCase {
@@ -33,13 +39,16 @@ export interface LlmBenchResult extends LlmBenchCase {
   ratio: number;
   p50Ms: number;
   p99Ms: number;
+  /** The adaptive in-flight cap at the end, and the lowest it went (maxInFlight when adaptive concurrency is off). */
+  finalLimit: number;
+  minLimit: number;
 }
 
 const Reply = z.object({ persona: z.string(), tags: z.array(z.string()) });
 
-async function startSimProcess(latencyMs: number): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startSimProcess(latencyMs: number): Promise<{ url: string; stop: () => Promise<void> }> {
   const bin = fileURLToPath(new URL('../bin/personahub.mjs', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', '--latency-ms', String(latencyMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...(process.env.PERSONAHUB_BENCH_SIM_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bin, 'sim', '--port', '0', '--latency-ms', String(latencyMs)], { stdio: ['ignore', 'pipe', process.env.PERSONAHUB_BENCH_SIM_STDERR ? 'inherit' : 'ignore'] });
   const lines = createInterface({ input: child.stdout! });
   const [url] = (await Promise.race([
     once(lines, 'line'),
@@ -56,10 +65,24 @@ async function startSimProcess(latencyMs: number): Promise<{ url: string; stop: 
 
 export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promise<LlmBenchResult> {
   resetSharedEndpoints();
+  const metrics = createMetrics(new Registry());
   const client = createLlmClient(
-    { endpoint: { baseUrl: url, maxInFlight: c.maxInFlight, requestsPerMinute: c.requestsPerMinute, tokensPerMinute: 1e12, timeoutMs: 30_000 } },
-    { metrics: createMetrics(new Registry()) },
+    {
+      endpoint: {
+        baseUrl: url,
+        maxInFlight: c.maxInFlight,
+        requestsPerMinute: c.requestsPerMinute,
+        tokensPerMinute: 1e12,
+        timeoutMs: 30_000,
+        transport: c.transport ?? 'http',
+        adaptiveConcurrency: c.adaptive ?? true,
+      },
+    },
+    { metrics },
   );
+  const limitNow = async () => (await metrics.llmConcurrencyLimit.get()).values[0]?.value ?? c.maxInFlight;
+  let minLimit = c.maxInFlight;
+  const watch = setInterval(() => void limitNow().then((l) => (minLimit = Math.min(minLimit, l))), 50);
   const latencies: number[] = [];
   const t0 = performance.now();
   // Offer every request at once: the limiter, not the caller, decides the pace (as with a runtime at full load).
@@ -71,6 +94,10 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  clearInterval(watch);
+  const finalLimit = await limitNow();
+  minLimit = Math.min(minLimit, finalLimit);
+  await client.close();
   latencies.sort((a, b) => a - b);
   const idealRps = Math.min(c.maxInFlight / (c.latencyMs / 1000), c.requestsPerMinute / 60);
   const achievedRps = c.requests / seconds;
@@ -82,6 +109,8 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
     ratio: achievedRps / idealRps,
     p50Ms: latencies[Math.floor(latencies.length * 0.5)]!,
     p99Ms: latencies[Math.floor(latencies.length * 0.99)]!,
+    finalLimit,
+    minLimit,
   };
 }
 
@@ -110,8 +139,53 @@ export async function rawFetchCeiling(url: string, requests: number, maxInFlight
   return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)) };
 }
 
-/** Both cases at 200 ms latency and 256 in flight. `requests` per case (default 6000). */
-export async function runLlmThroughputBench(requests = 6000): Promise<{ cases: LlmBenchResult[]; rawFetch: { achievedRps: number; ratio: number } }> {
+/**
+ * The same requests through node:http with a keep-alive agent of `maxInFlight` sockets and nothing else: the
+ * transport the client uses by default, bare.
+ */
+export async function rawHttpCeiling(url: string, requests: number, maxInFlight: number, latencyMs: number): Promise<{ achievedRps: number; ratio: number }> {
+  const schema = z.toJSONSchema(Reply);
+  const u = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: maxInFlight });
+  const post = (body: string) =>
+    new Promise<unknown>((resolve, reject) => {
+      const req = request(
+        { agent, host: u.hostname, port: u.port, method: 'POST', path: `${u.pathname}/chat/completions`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: maxInFlight }, async () => {
+      while (next < requests) {
+        const i = next++;
+        await post(JSON.stringify({ model: 'personahub-sim-1', messages: [{ role: 'user', content: `document ${i} about salmon rivers and dams ${i % 97}` }], response_format: { type: 'json_schema', json_schema: { name: 'r', strict: true, schema } } }));
+      }
+    }),
+  );
+  agent.destroy();
+  const achievedRps = requests / ((performance.now() - t0) / 1000);
+  return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)) };
+}
+
+/**
+ * At 200 ms latency and 256 in flight, in one run against one simulator process: the client (default transport,
+ * adaptive concurrency on) concurrency-bound and rate-bound, the client over the openai package's fetch, and the
+ * bare fetch and bare node:http ceilings. `requests` per case (default 6000).
+ */
+export async function runLlmThroughputBench(requests = 6000): Promise<{
+  cases: LlmBenchResult[];
+  rawFetch: { achievedRps: number; ratio: number };
+  rawHttp: { achievedRps: number; ratio: number };
+}> {
   const sim = await startSimProcess(200);
   try {
     const out: LlmBenchResult[] = [];
@@ -119,8 +193,16 @@ export async function runLlmThroughputBench(requests = 6000): Promise<{ cases: L
     await runLlmThroughputCase({ name: 'warmup', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests: 512 }, sim.url);
     out.push(await runLlmThroughputCase({ name: 'concurrency-bound', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests }, sim.url));
     out.push(await runLlmThroughputCase({ name: 'rate-bound (36k rpm)', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 36_000, requests: Math.round(requests / 2) }, sim.url));
+    // The openai client over fetch, for comparison. On a loaded machine its connections hit "other side closed"
+    // (undici reusing a keep-alive socket the simulator had closed) often enough to open the circuit: reported, not fatal.
+    const viaOpenai: LlmBenchCase = { name: 'concurrency-bound, transport openai', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests, transport: 'openai' };
+    await runLlmThroughputCase(viaOpenai, sim.url).then(
+      (r) => out.push(r),
+      (e: Error) => process.stderr.write(`${viaOpenai.name}: FAILED (${e.message})\n`),
+    );
     const rawFetch = await rawFetchCeiling(sim.url, requests, 256, 200);
-    return { cases: out, rawFetch };
+    const rawHttp = await rawHttpCeiling(sim.url, requests, 256, 200);
+    return { cases: out, rawFetch, rawHttp };
   } finally {
     await sim.stop();
   }
@@ -131,7 +213,7 @@ export const llmThroughput: Benchmark = {
   name: 'llm',
   description: 'LLM layer: achieved ÷ ideal requests/s at 200 ms simulated latency and 256 in flight (simulator in its own process)',
   async run() {
-    const { cases, rawFetch } = await runLlmThroughputBench(6000);
+    const { cases, rawFetch, rawHttp } = await runLlmThroughputBench(6000);
     const at = new Date().toISOString();
     const machine = `${cpus().length} cores, load avg ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`;
     const out: BenchResult[] = [];
@@ -148,21 +230,29 @@ export const llmThroughput: Benchmark = {
       conditions: `same requests via bare fetch, 256 workers, no limiter/retries/validation, ${machine}`,
       at,
     });
+    out.push({
+      name: 'llm.throughput.bare-http-ceiling.ratio',
+      value: Math.round(rawHttp.ratio * 1000) / 1000,
+      unit: 'achieved/ideal',
+      conditions: `same requests via bare node:http (keep-alive agent, 256 sockets), 256 workers, no limiter/retries/validation, ${machine}`,
+      at,
+    });
     return out;
   },
 };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const n = Number(process.argv[2] ?? 6000);
-  const { cases, rawFetch } = await runLlmThroughputBench(n);
+  const { cases, rawFetch, rawHttp } = await runLlmThroughputBench(n);
   for (const r of cases)
     console.log(
-      `${r.name}: ${r.requests} req in ${r.seconds.toFixed(2)} s = ${r.achievedRps.toFixed(0)} req/s; ideal ${r.idealRps.toFixed(0)} req/s; ratio ${r.ratio.toFixed(3)}; p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms`,
+      `${r.name}: ${r.requests} req in ${r.seconds.toFixed(2)} s = ${r.achievedRps.toFixed(0)} req/s; ideal ${r.idealRps.toFixed(0)} req/s; ratio ${r.ratio.toFixed(3)}; p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms; in-flight cap ${r.finalLimit} at the end, ${r.minLimit} at the lowest`,
     );
   console.log(`raw fetch ceiling (no limiter/retries/validation): ${rawFetch.achievedRps.toFixed(0)} req/s; ratio ${rawFetch.ratio.toFixed(3)}`);
+  console.log(`raw node:http ceiling (keep-alive agent): ${rawHttp.achievedRps.toFixed(0)} req/s; ratio ${rawHttp.ratio.toFixed(3)}; load ${loadavg()[0]!.toFixed(1)}`);
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   // The load average matters: on a shared 2-core box the simulator and the client compete for the same cores.
-  const record = { at: new Date().toISOString(), cores: cpus().length, loadavg1m: loadavg()[0], cases, rawFetch };
+  const record = { at: new Date().toISOString(), cores: cpus().length, loadavg1m: loadavg()[0], cases, rawFetch, rawHttp };
   writeFileSync(`${dir}llm-throughput.json`, `${JSON.stringify(record, null, 2)}\n`);
 }

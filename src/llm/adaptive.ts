@@ -11,6 +11,12 @@
  *   - increase +1 per reply within 1.5 × its baseline (spare capacity), hold in between. Recovery after a
  *     spurious decrease therefore takes a few dozen replies, not minutes; on a one-slot server the limit settles
  *     where replies take 1.5–2.5 × the time of one, i.e. 1–2 in flight.
+ * What the server adds is what counts, not what this process adds: a latency is first reduced by the process's own
+ * event-loop delay (`selfDelayMs`: a reply that sat in our socket buffer while the loop was busy says nothing about
+ * the server), and a queue only counts once it exceeds `floorMs` over the baseline (so a sub-millisecond baseline,
+ * as against a local 0 ms server, does not turn a few ms of jitter into "10 × slower"). Without both, a client
+ * whose own CPU is the bottleneck read its own delay as server congestion and fell to 1–2 in flight against a 0 ms
+ * simulator. A real queue at a one-slot server grows by a whole reply time per request and still shows.
  * The baseline is per kind of call (stage and scenario: an article takes longer than a persona), the smallest
  * latency seen among the last `window` replies of that kind, so it follows a model or machine that got slower.
  *
@@ -25,6 +31,10 @@ export interface AdaptiveOptions {
   backoff?: number;
   /** Replies per kind the baseline looks back over. */
   window?: number;
+  /** A reply is only slow when it exceeds its baseline by more than this (ms). */
+  floorMs?: number;
+  /** This process's own current delay in answering I/O (event-loop delay, ms); subtracted from every latency. */
+  selfDelayMs?: () => number;
   now?: () => number;
 }
 
@@ -41,6 +51,8 @@ export class AdaptiveConcurrency {
   private readonly backoff: number;
   private readonly window: number;
   private readonly now: () => number;
+  private readonly floorMs: number;
+  private readonly selfDelayMs: () => number;
   private readonly recent = new Map<string, number[]>();
   private lastDecrease = -Infinity;
   private cooldownMs = 0;
@@ -53,6 +65,8 @@ export class AdaptiveConcurrency {
     this.backoff = o.backoff ?? 0.7;
     this.window = o.window ?? 50;
     this.now = o.now ?? (() => performance.now());
+    this.floorMs = o.floorMs ?? 0;
+    this.selfDelayMs = o.selfDelayMs ?? (() => 0);
   }
 
   /** The in-flight cap to enforce now. */
@@ -76,9 +90,11 @@ export class AdaptiveConcurrency {
     if (base === undefined) return false;
     // The median of the last few replies, so one slow reply (a GC pause, a long answer) is not taken for a queue.
     const last = r.slice(-SMOOTH).sort((a, b) => a - b);
-    const typical = last[Math.floor((last.length - 1) / 2)]!;
-    if (typical > this.tolerance * base) return this.decrease();
-    if (latencyMs > FAST * base) return false;
+    const self = Math.max(0, this.selfDelayMs());
+    const typical = Math.max(0, last[Math.floor((last.length - 1) / 2)]! - self);
+    if (typical > this.tolerance * base && typical - base > this.floorMs) return this.decrease();
+    const own = Math.max(0, latencyMs - self);
+    if (own > FAST * base && own - base > this.floorMs) return false;
     const before = this.limit;
     this.value = Math.min(this.max, this.value + 1);
     return this.limit !== before;

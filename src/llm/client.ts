@@ -15,6 +15,7 @@ import { UsageLedger, type Labels } from './ledger.js';
 import { probeStructuredOutput, type ProbeResult } from './probe-structured.js';
 import { dropNulls, strictJsonSchema } from './strict-schema.js';
 import { extractJson, structuredRequest } from './structured-output.js';
+import { HttpTransport } from './http-transport.js';
 import type { SharedBudgets } from './budget/budgets.js';
 import { BatchQueue } from './batch/queue.js';
 import type { PauseGate } from './budget/gate.js';
@@ -76,6 +77,8 @@ export class OpenAiLlmClient implements LlmClient {
   readonly metrics: Metrics;
   private readonly ep: EndpointShared;
   private readonly openai: OpenAI;
+  /** The hot path's HTTP (llm.endpoint.transport: http); undefined = through the openai client. */
+  private readonly http: HttpTransport | undefined;
   private readonly ledger: UsageLedger;
   private readonly logger: Logger | undefined;
   private readonly random: () => number;
@@ -101,6 +104,7 @@ export class OpenAiLlmClient implements LlmClient {
       maxRetries: 0,
       timeout: e.timeoutMs,
     });
+    this.http = e.transport === 'http' ? new HttpTransport(e.baseUrl, env[e.apiKeyEnv] ?? 'unset', e.maxInFlight) : undefined;
     this.ledger = new UsageLedger(this.metrics, this.config.prices, this.config.budgetUsd, this.config.budgetMode);
     this.metrics.llmCircuitOpen.set({ endpoint: this.ep.label }, this.ep.isOpen() ? 1 : 0);
     this.metrics.llmConcurrencyLimit.set({ endpoint: this.ep.label }, this.ep.limiter.maxInFlight);
@@ -178,9 +182,7 @@ export class OpenAiLlmClient implements LlmClient {
     return probeStructuredOutput((req) =>
       this.attempt(labels, 'chat', estimateTokens(req.messages), signal, async (sig) => {
         const body = { model, messages: req.messages, temperature: 0, ...this.wireParams({ max_tokens: 48 }), ...(req.response_format ? { response_format: req.response_format } : {}) };
-        const { data } = await this.openai.chat.completions
-          .create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, { signal: sig, timeout: this.config.endpoint.timeoutMs, maxRetries: 0 })
-          .withResponse();
+        const { data } = await this.chat(body, { signal: sig, timeoutMs: this.config.endpoint.timeoutMs });
         const input = data.usage?.prompt_tokens ?? 0;
         const output = data.usage?.completion_tokens ?? 0;
         return { usage: data.usage ? { input, output } : undefined, use: () => data.choices?.[0]?.message?.content ?? '' };
@@ -221,14 +223,7 @@ export class OpenAiLlmClient implements LlmClient {
       this.attempt(labels, 'chat', estimateTokens(messages), req.signal, async (signal) => {
         const sent = structuredRequest(mode, sanitizeName(req.schemaName), jsonSchema, messages);
         const body = { model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(params) };
-        const { data, response } = await this.openai.chat.completions
-          .create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, {
-            signal,
-            timeout: timeoutMs,
-            maxRetries: 0,
-            headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) },
-          })
-          .withResponse();
+        const { data, header } = await this.chat(body, { signal, timeoutMs, headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) } });
         const input = data.usage?.prompt_tokens ?? 0;
         const output = data.usage?.completion_tokens ?? 0;
         const cachedInput = data.usage?.prompt_tokens_details?.cached_tokens ?? 0;
@@ -236,7 +231,7 @@ export class OpenAiLlmClient implements LlmClient {
         usage.outputTokens += output;
         replyModel = data.model || model;
         simulated =
-          response.headers.get(SIMULATOR_HEADER) === '1' || data.system_fingerprint === SIMULATOR_FINGERPRINT || replyModel.startsWith(SIM_MODEL_PREFIX);
+          header(SIMULATOR_HEADER) === '1' || data.system_fingerprint === SIMULATOR_FINGERPRINT || replyModel.startsWith(SIM_MODEL_PREFIX);
         return {
           usage: data.usage ? { input, output, cachedInput } : undefined,
           use: () => {
@@ -376,12 +371,12 @@ export class OpenAiLlmClient implements LlmClient {
     const est = req.input.reduce((n, s) => n + Math.ceil(s.length / 4), 0);
     const { value } = await this.withRetries(labels, req.signal, (n, callId) =>
       this.attempt(labels, 'embeddings', est, req.signal, async (signal) => {
-        const { data } = await this.openai.embeddings
-          .create(
-            { model, input: req.input, encoding_format: 'float' },
-            { signal, maxRetries: 0, headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) } },
-          )
-          .withResponse();
+        const body = { model, input: req.input, encoding_format: 'float' as const };
+        const headers = { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) };
+        const timeoutMs = this.config.endpoint.timeoutMs;
+        const data = this.http
+          ? ((await this.http.postJson('/embeddings', body, { signal, timeoutMs, headers })).data as OpenAI.CreateEmbeddingResponse)
+          : (await this.openai.embeddings.create(body, { signal, maxRetries: 0, timeout: timeoutMs, headers }).withResponse()).data;
         const input = data.usage?.prompt_tokens ?? 0;
         usage.inputTokens += input;
         replyModel = data.model || model;
@@ -397,6 +392,26 @@ export class OpenAiLlmClient implements LlmClient {
       }),
     );
     return { vectors: value, model: replyModel, usage };
+  }
+
+  /** One chat completion request over the configured transport; `header` reads a response header. */
+  private async chat(
+    body: Record<string, unknown>,
+    o: { signal: AbortSignal | undefined; timeoutMs: number; headers?: Record<string, string> },
+  ): Promise<{ data: OpenAI.Chat.Completions.ChatCompletion; header: (name: string) => string | undefined }> {
+    if (this.http) {
+      const r = await this.http.postJson('/chat/completions', body, o);
+      return { data: r.data as OpenAI.Chat.Completions.ChatCompletion, header: r.header };
+    }
+    const { data, response } = await this.openai.chat.completions
+      .create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, {
+        signal: o.signal,
+        timeout: o.timeoutMs,
+        maxRetries: 0,
+        ...(o.headers ? { headers: o.headers } : {}),
+      })
+      .withResponse();
+    return { data, header: (name) => response.headers.get(name) ?? undefined };
   }
 
   /**
@@ -545,6 +560,7 @@ export class OpenAiLlmClient implements LlmClient {
 
   async close(): Promise<void> {
     this.unsubscribe();
+    this.http?.close();
     await this.batchQueueInstance?.close();
     await this.cache?.close();
     await this.budgets?.close();

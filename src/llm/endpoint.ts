@@ -3,6 +3,7 @@ import { isPersonahubError } from '../errors.js';
 import { isEndpointFailure } from './classify-error.js';
 import type { EndpointConfig } from './config.js';
 import { AdaptiveConcurrency } from './adaptive.js';
+import { eventLoopDelayMs } from './event-loop-delay.js';
 import { EndpointLimiter } from './limiter.js';
 import type { ProbeResult } from './probe-structured.js';
 
@@ -36,7 +37,7 @@ export function endpointLabel(baseUrl: string): string {
 }
 
 export function sharedEndpoint(cfg: EndpointConfig): EndpointShared {
-  const key = JSON.stringify([cfg.baseUrl, cfg.maxInFlight, cfg.adaptiveConcurrency, cfg.minInFlight, cfg.latencyTolerance, cfg.requestsPerMinute, cfg.tokensPerMinute, cfg.rateWindowMs, cfg.rateGuardMs, cfg.breakerFailures, cfg.breakerHalfOpenAfterMs]);
+  const key = JSON.stringify([cfg.baseUrl, cfg.maxInFlight, cfg.adaptiveConcurrency, cfg.minInFlight, cfg.latencyTolerance, cfg.latencyFloorMs, cfg.requestsPerMinute, cfg.tokensPerMinute, cfg.rateWindowMs, cfg.rateGuardMs, cfg.breakerFailures, cfg.breakerHalfOpenAfterMs]);
   const hit = shared.get(key);
   if (hit) return hit;
   const scale = cfg.rateWindowMs / 60_000;
@@ -60,7 +61,7 @@ export function sharedEndpoint(cfg: EndpointConfig): EndpointShared {
     breaker,
     isOpen: () => breaker.state !== CircuitState.Closed,
     structured: new Map(),
-    adaptive: cfg.adaptiveConcurrency ? new AdaptiveConcurrency({ min: cfg.minInFlight, max: cfg.maxInFlight, tolerance: cfg.latencyTolerance }) : undefined,
+    adaptive: cfg.adaptiveConcurrency ? new AdaptiveConcurrency({ min: cfg.minInFlight, max: cfg.maxInFlight, tolerance: cfg.latencyTolerance, floorMs: cfg.latencyFloorMs, selfDelayMs: eventLoopDelayMs }) : undefined,
   };
   shared.set(key, made);
   return made;

@@ -60,6 +60,43 @@ describe('AdaptiveConcurrency (AIMD)', () => {
     t += 1000;
     expect(a.limit).toBe(8);
   });
+
+  it('does not read its own event-loop delay, or a few ms over a sub-ms baseline, as a queue at the server', () => {
+    let t = 0;
+    let self = 0;
+    const a = new AdaptiveConcurrency({ min: 1, max: 256, floorMs: 20, selfDelayMs: () => self, now: () => t });
+    a.onReply('x', 0.4); // a 0 ms server: baseline under a millisecond
+    for (let i = 0; i < 20; i++) {
+      t += 10;
+      a.onReply('x', 12); // 30x the baseline, but only 12 ms: below the floor
+    }
+    expect(a.limit).toBe(256);
+    self = 80; // our own loop is 80 ms late: replies that waited in our socket buffer take ~85 ms
+    for (let i = 0; i < 20; i++) {
+      t += 100;
+      a.onReply('x', 85);
+    }
+    expect(a.limit).toBe(256);
+    // The same 85 ms with our loop idle is a queue at the server.
+    self = 0;
+    for (let i = 0; i < 5; i++) {
+      t += 100;
+      a.onReply('x', 85);
+    }
+    expect(a.limit).toBeLessThan(256);
+  });
+
+  it('keeps seeing a one-slot queue through the floor: each request in flight adds a whole reply time', () => {
+    let t = 0;
+    const a = new AdaptiveConcurrency({ min: 1, max: 32, floorMs: 20, now: () => t });
+    a.onReply('x', 20);
+    // The server answers one at a time, 20 ms each: a reply takes (in flight) x 20 ms.
+    for (let i = 0; i < 400; i++) {
+      t += 20;
+      a.onReply('x', a.limit * 20);
+    }
+    expect(a.limit).toBeLessThanOrEqual(4);
+  });
 });
 
 describe('adaptive concurrency against a one-slot server (simulator with slots: 1)', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Runtime settings shared by every stage; a stage section may override any of them (see StagesConfig). */
+/** Runtime settings shared by every stage of a process (one `runtime` section; there are no per-stage overrides). */
 export const RuntimeConfig = z
   .object({
     delivery: z.enum(['exactly-once', 'at-least-once']).default('exactly-once')

@@ -15,7 +15,7 @@ import { createRegistryCodec } from '../../src/registry/codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { RoutingConfig, routes } from '../../src/stages/synthesize/routing.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
-import { readAllRecords, waitFlowDrained } from './flow-helpers.js';
+import { readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
 
 /**
  * Issue #15, structured personas with routing, on the real broker and registry with the SIMULATOR: documents →
@@ -53,11 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await flow?.proc.stop();
   await sim?.close();
-  const admin = createKafka(config.kafka, { logger }).admin();
-  await admin.connect();
-  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  await admin.disconnect();
+  await removePrefixedTopics(config, prefix, logger);
 });
 
 describe('persona attributes and scenario routing end to end (real Kafka, registry, SIMULATOR)', () => {

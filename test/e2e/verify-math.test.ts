@@ -13,7 +13,7 @@ import { createRegistryClient } from '../../src/registry/client.js';
 import { createRegistryCodec } from '../../src/registry/codec.js';
 import { MathSimOptions, mathClass, simulatedAnswer, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, VERIFIED_MATH_TOPIC, synthTopic } from '../../src/stages/topics.js';
-import { readAllRecords, waitFlowDrained } from './flow-helpers.js';
+import { readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
 
 /**
  * Issue #15, "must show": verify-math on the real broker and registry with the SIMULATOR configured to disagree on
@@ -55,11 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await flow?.proc.stop();
   await sim?.close();
-  const admin = createKafka(config.kafka, { logger }).admin();
-  await admin.connect();
-  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  await admin.disconnect();
+  await removePrefixedTopics(config, prefix, logger);
 });
 
 describe('verify-math end to end (real Kafka, registry, SIMULATOR disagreeing on a known share)', () => {

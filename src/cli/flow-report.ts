@@ -1,6 +1,6 @@
 import { SCENARIOS } from '../contracts/scenarios.js';
 import type { IngestSummary } from '../ingest/types.js';
-import { DATAFLOW_TOPICS, synthTopic } from '../stages/topics.js';
+import { DATAFLOW_TOPICS, synthTopic, VERIFIED_MATH_TOPIC } from '../stages/topics.js';
 import type { FlowSnapshot } from './flow-snapshot.js';
 
 /**
@@ -15,6 +15,7 @@ export const REPORT_TOPICS = [
   DATAFLOW_TOPICS.candidates,
   DATAFLOW_TOPICS.unique,
   ...SCENARIOS.map(synthTopic),
+  VERIFIED_MATH_TOPIC,
 ];
 
 const short = (t: string) => t.replace(/^personas\./, 'p.').replace(/^web\.documents/, 'docs').replace(/^synth\./, '');

@@ -58,6 +58,7 @@ describe('flow snapshot (what up shows and uses to decide it has drained)', () =
     expect(text).toMatch(/web\.documents\s+9/);
     expect(text).toMatch(/synth\.math\s+9/);
     expect(text).toMatch(/synth\.tool\s+0/);
+    expect(text).toMatch(/synth\.math\.verified\s+0/); // verify-math's output is reported like the others
     expect(text).toContain('decode_failed=1');
     expect(text).toContain('invalid_json=1');
     expect(progressLine(idle, 9, 2000)).toContain('math=9');

@@ -112,6 +112,12 @@ describe('a scenario budget shared by two instances (real broker, simulator)', (
       children.push(child);
     }
     await until('both instances ready', async () => (await Promise.all(ports.map((p) => fetch(`http://127.0.0.1:${p}/readyz`).then((r) => r.ok, () => false)))).every(Boolean), 120_000);
+    // Ready is not "shares the partitions": the first instance up may own them all for a moment and spend the whole
+    // budget alone (seen once in CI). The lag gauge has a series per partition an instance has worked on: wait until
+    // both have one, i.e. the group has split the partitions between them.
+    const ownsPartitions = async (port: number) =>
+      (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).split('\n').some((l) => l.startsWith('personahub_consumer_lag_records{') && l.includes('stage="synthesize-math"'));
+    await until('both instances own partitions', async () => (await Promise.all(ports.map(ownsPartitions))).every(Boolean), 120_000);
 
     const producer = createKafka(base.kafka, { logger }).producer({ idempotent: true });
     await producer.connect();

@@ -47,8 +47,8 @@ async function decoded(topic: string, raw: Buffer | null): Promise<{ ok: true; v
 type Checked = { ok: true; value: unknown } | { ok: false; why: string };
 
 /** Decodes a record and checks it against the topic's contract (parquet/hf columns come from it); never alters it. */
-async function conforming(o: ExportBase, raw: Buffer | null): Promise<Checked> {
-  const { schema, schemaName } = topicContract(o.topic);
+async function conforming(o: ExportBase, contract: ReturnType<typeof topicContract>, raw: Buffer | null): Promise<Checked> {
+  const { schema, schemaName } = contract;
   const d = await decoded(o.physicalTopic, raw);
   if (!d.ok) return d;
   const v = schema.safeParse(d.value);
@@ -83,7 +83,8 @@ export async function exportJsonl(o: ExportBase & { out?: string }): Promise<Exp
 
 /** One Parquet file with row groups of `rowGroupSize` rows, memory bounded by one row group. */
 export async function exportParquet(o: ExportBase & { out: string; rowGroupSize: number }): Promise<ExportResult> {
-  const { schema, schemaName } = topicContract(o.topic);
+  const contract = topicContract(o.topic);
+  const { schema, schemaName } = contract;
   const spec = contractColumns(schema);
   const w = await ParquetFileWriter.create(o.out, arrowSchema(spec), spec, {
     rowGroupSize: o.rowGroupSize,
@@ -94,7 +95,7 @@ export async function exportParquet(o: ExportBase & { out: string; rowGroupSize:
     await readToEnd({
       ...source(o),
       onRecord: async (m) => {
-        const v = await conforming(o, m.value);
+        const v = await conforming(o, contract, m.value);
         if (!v.ok) return skip(res, m.offset, m.partition, v.why);
         w.append(v.value);
         res.written++;
@@ -131,7 +132,8 @@ export interface HfExportOptions extends ExportBase {
  * written is committed (so a Ctrl-C loses nothing and duplicates nothing).
  */
 export async function exportHf(o: HfExportOptions): Promise<ExportResult> {
-  const { schema } = topicContract(o.topic);
+  const contract = topicContract(o.topic);
+  const { schema } = contract;
   const folder = await HfFolder.open({
     out: o.out,
     topic: o.topic,
@@ -161,7 +163,7 @@ export async function exportHf(o: HfExportOptions): Promise<ExportResult> {
       startOffsets: folder.startOffsets,
       follow: o.follow,
       onRecord: async (m) => {
-        const v = await conforming(o, m.value);
+        const v = await conforming(o, contract, m.value);
         if (!v.ok) {
           skippedNext[String(m.partition)] = m.offset + 1;
           return skip(res, m.offset, m.partition, v.why);

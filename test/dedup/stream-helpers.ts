@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Admin } from '../../src/kafka/client.js';
 import { readToEnd } from '../../src/kafka/read-to-end.js';
@@ -20,8 +21,16 @@ export interface DedupChild {
   stderr: () => string;
 }
 
+let childCount = 0;
+
 export function spawnDedupChild(prefix: string): DedupChild {
-  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, prefix], { env: { ...process.env, PERSONAHUB_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // DEDUP_CHILD_LOG=debug|info|warn raises the children's log level (default error) for investigating a failure;
+  // with DEDUP_CHILD_LOG_DIR each child's whole stderr is also written to <dir>/<prefix><n>.log.
+  const level = process.env.DEDUP_CHILD_LOG ?? 'error';
+  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, prefix], { env: { ...process.env, PERSONAHUB_LOG_LEVEL: level }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dir = process.env.DEDUP_CHILD_LOG_DIR;
+  const file = dir ? createWriteStream(`${dir}/${prefix}${childCount++}.log`) : undefined;
+  if (file) proc.stderr!.pipe(file);
   let err = '';
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));

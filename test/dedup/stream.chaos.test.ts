@@ -31,29 +31,45 @@ describe('streaming dedup under SIGKILL', () => {
     const prefix = `${uniq('dedupk')}.`;
     prefixes.push(prefix);
     await createDedupTopics(admin, prefix);
-    // big enough that the kills land mid-stream (one process settles ~200 personas/s here)
     const items = generatePersonaSet({ seed: 123, bases: 1400 });
     const all = [...items.map((i) => i.text), ...items.slice(0, 200).map((i) => i.text.toLowerCase())];
     const texts = [...new Map(all.map((t) => [personaId(t), t])).values()];
     await produce(kafka, prefix + T.personas.input, all.map((t, i) => ({ key: personaId(t), value: JSON.stringify(persona(t, i)) })));
-    // progress only: the output's end offset (records plus one transaction marker per commit) keeps growing
+    // Progress is measured on the route topic (every hop of every persona is one record there, plus transaction
+    // markers), not on the output: outputs come after the last hop, in bursts — a child once wrote every output
+    // between two polls, so "300 more outputs" for the next child could never come. A kill after KILL_STEP more
+    // route records always lands mid-stream (the whole run writes several times 2 × KILL_STEP).
+    const routeEnd = async () => (await admin.fetchTopicOffsets(prefix + T.personas.route)).reduce((n, p) => n + Number(p.high), 0);
     const outEnd = async () => Number((await admin.fetchTopicOffsets(prefix + T.personas.output))[0]!.high);
+    const KILL_STEP = 4_000;
 
     let progress = 0;
+    const outAtKill: number[] = [];
     for (let round = 0; round < 2; round++) {
       const c = spawnDedupChild(prefix);
       children.push(c);
       await c.ready;
-      const target = progress + 300;
-      await waitFor(`round ${round}: more outputs`, async () => (progress = await outEnd()) >= target, 180_000, 250);
+      const target = progress + KILL_STEP;
+      let code: number | null | undefined;
+      void c.exited.then((x) => (code = x));
+      // a child that ended (or stalled) is reported with its exit code, the progress and its last log lines
+      await waitFor(`round ${round}: more route records`, async () => code !== undefined || (progress = await routeEnd()) >= target, 180_000, 100).catch((e: Error) => {
+        throw new Error(`${e.message} (route end ${progress}, target ${target}, child exit code ${code}): ${c.stderr().slice(-4000)}`);
+      });
+      expect(code, `child of round ${round} ended by itself: ${c.stderr().slice(-4000)}`).toBeUndefined();
       c.proc.kill('SIGKILL');
       await c.exited;
+      outAtKill.push(await outEnd());
+      console.log(`[chaos] dedup round ${round}: killed at route end ${await routeEnd()}, output end ${outAtKill[round]}`);
     }
     const last = spawnDedupChild(prefix);
     children.push(last);
     await last.ready;
     await waitFor('drained after restarts', () => dedupDrained(kafka, admin, prefix), 240_000, 1000);
 
+    const finalOut = await outEnd();
+    console.log(`[chaos] dedup drained: route end ${await routeEnd()}, output end ${finalOut}`);
+    expect(finalOut, 'the second kill landed before the stream was done: the last child wrote outputs').toBeGreaterThan(outAtKill[1]!);
     const out: Array<{ id: string; text: string }> = [];
     await readToEnd({ client: kafka, topic: prefix + T.personas.output, partitions: [0], onRecord: (r) => void out.push(JSON.parse(r.value!.toString()) as { id: string; text: string }) });
     const ids = out.map((p) => p.id);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
 import { startStages, type StartedStages } from '../../src/cli/start-stages.js';
@@ -15,7 +14,7 @@ import { createRegistryCodec } from '../../src/registry/codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import type { TopicRecord } from '../../src/cli/read-topic.js';
-import { readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
+import { expectConformingToRegistry, readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
 
 /**
  * The whole dataflow on the real broker, registry and simulator, on topics of its own (random prefix):
@@ -103,18 +102,7 @@ describe('dataflow end to end (real Kafka, registry, simulator)', () => {
     for (const t of topics) onTopic[t] = await readAll(t);
 
     // Every record: registry-framed with the id of its topic's subject, and valid against that JSON Schema.
-    const registry = createRegistryClient(config.registry);
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    for (const t of topics) {
-      const meta = await registry.getLatestSchemaMetadata(`${prefix}${t}-value`);
-      const validate = ajv.compile(JSON.parse(meta.schema!) as object);
-      for (const r of onTopic[t]!) {
-        expect(r.error, `${t} ${r.offset}`).toBeUndefined();
-        expect(r.raw![0], `${t} ${r.offset} is registry-framed`).toBe(0);
-        expect(r.raw!.readUInt32BE(1)).toBe(meta.id);
-        expect(validate(r.value), `${t} ${r.offset}: ${ajv.errorsText(validate.errors)}`).toBe(true);
-      }
-    }
+    await expectConformingToRegistry(config, prefix, onTopic);
 
     // Personas: hop 0 and hop > 0, every one traced back to an input document through its parents.
     const docIds = new Set(inputDocs.map((d) => d.id));

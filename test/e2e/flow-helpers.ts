@@ -1,10 +1,13 @@
+import { Ajv } from 'ajv';
 import type { Logger } from 'pino';
+import { expect } from 'vitest';
 import { readTopic, type TopicRecord } from '../../src/cli/read-topic.js';
 import { activity, flowSnapshot, looksDrained, type FlowSnapshot } from '../../src/cli/flow-snapshot.js';
 import type { StartedStages } from '../../src/cli/start-stages.js';
 import type { Config } from '../../src/config/schema.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { jsonCodec } from '../../src/runtime/json-codec.js';
+import { createRegistryClient } from '../../src/registry/client.js';
 import { deleteTopicsWithPrefix } from '../foundation/helpers.js';
 
 /**
@@ -55,5 +58,24 @@ export async function removePrefixedTopics(config: Pick<Config, 'kafka'>, prefix
     await deleteTopicsWithPrefix(admin, prefix);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Every record read from each topic decodes, is framed with the schema id of its topic's latest registry subject,
+ * and validates against that JSON Schema (ajv, independent of the project's zod contracts).
+ */
+export async function expectConformingToRegistry(config: Pick<Config, 'registry'>, prefix: string, onTopic: Record<string, TopicRecord[]>): Promise<void> {
+  const registry = createRegistryClient(config.registry);
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  for (const [t, records] of Object.entries(onTopic)) {
+    const meta = await registry.getLatestSchemaMetadata(`${prefix}${t}-value`);
+    const validate = ajv.compile(JSON.parse(meta.schema!) as object);
+    for (const r of records) {
+      expect(r.error, `${t} ${r.offset}`).toBeUndefined();
+      expect(r.raw![0], `${t} ${r.offset} is registry-framed`).toBe(0);
+      expect(r.raw!.readUInt32BE(1), `${t} ${r.offset}: schema id of ${prefix}${t}-value`).toBe(meta.id);
+      expect(validate(r.value), `${t} ${r.offset}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    }
   }
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
 import { realLlmProfile, startLocalRealLlm, type LocalRealLlm } from '../../src/cli/real-llm.js';
@@ -14,10 +13,9 @@ import type { Config } from '../../src/config/schema.js';
 import { DLQ_HEADERS, dlqTopic, SCENARIOS, type Persona, type SyntheticSample, type WebDocument } from '../../src/contracts/index.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createLogger } from '../../src/logger.js';
-import { createRegistryClient } from '../../src/registry/client.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import type { TopicRecord } from '../../src/cli/read-topic.js';
-import { readAllRecords, waitFlowDrained, removePrefixedTopics } from '../e2e/flow-helpers.js';
+import { expectConformingToRegistry, readAllRecords, waitFlowDrained, removePrefixedTopics } from '../e2e/flow-helpers.js';
 
 /**
  * Every LLM stage against a REAL OpenAI-compatible server (llama-cpp-python, built from source by
@@ -93,16 +91,7 @@ describe('real model, real server, real runtime', () => {
     const onTopic: Record<string, TopicRecord[]> = {};
     for (const t of topics) onTopic[t] = await readAll(t);
 
-    const registry = createRegistryClient(config.registry);
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    for (const t of topics) {
-      const meta = await registry.getLatestSchemaMetadata(`${prefix}${t}-value`);
-      const validate = ajv.compile(JSON.parse(meta.schema!) as object);
-      for (const r of onTopic[t]!) {
-        expect(r.error, `${t} ${r.offset}`).toBeUndefined();
-        expect(validate(r.value), `${t} ${r.offset}: ${ajv.errorsText(validate.errors)}`).toBe(true);
-      }
-    }
+    await expectConformingToRegistry(config, prefix, onTopic);
 
     const docIds = new Set(inputDocs.map((d) => d.id));
     const unique = onTopic[DATAFLOW_TOPICS.unique]!.map((r) => r.value as Persona);

@@ -12,7 +12,7 @@ import { createKafka } from '../../src/kafka/client.js';
 import { createLogger } from '../../src/logger.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
-import { readAllRecords, removePrefixedTopics } from './flow-helpers.js';
+import { readAllRecords, removePrefixedTopics } from '../support/flow-helpers.js';
 
 /**
  * Issue #13, "must show": a synthesis scenario in batch mode (`llm.scenarios.math.mode: batch`) processes 240

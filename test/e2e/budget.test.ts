@@ -15,7 +15,7 @@ import { createLogger } from '../../src/logger.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import { tempDir } from '../support/temp-dir.js';
-import { readAllRecords, removePrefixedTopics } from './flow-helpers.js';
+import { readAllRecords, removePrefixedTopics } from '../support/flow-helpers.js';
 
 /**
  * Issue #13, "must show": a scenario with a budget of N requests stops at N (± what is in flight) across two

@@ -14,7 +14,7 @@ import { createRegistryCodec } from '../../src/registry/codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import type { TopicRecord } from '../../src/cli/read-topic.js';
-import { expectConformingToRegistry, readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
+import { expectConformingToRegistry, readAllRecords, waitFlowDrained, removePrefixedTopics } from '../support/flow-helpers.js';
 
 /**
  * The whole dataflow on the real broker, registry and simulator, on topics of its own (random prefix):

@@ -14,7 +14,7 @@ import type { FilterReason } from '../../src/runtime/stage.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../topics/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
-import { readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
+import { readAllRecords, waitFlowDrained, removePrefixedTopics } from '../support/flow-helpers.js';
 
 /**
  * Hostile input (issue #11): 24 classes of bad, odd and adversarial records written to web.documents, against the

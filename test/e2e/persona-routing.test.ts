@@ -15,7 +15,7 @@ import { createRegistryCodec } from '../../src/registry/codec.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { RoutingConfig, routes } from '../../src/stages/synthesize/routing.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
-import { readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
+import { readAllRecords, waitFlowDrained, removePrefixedTopics } from '../support/flow-helpers.js';
 
 /**
  * Issue #15, structured personas with routing, on the real broker and registry with the SIMULATOR: documents →

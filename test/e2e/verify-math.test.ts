@@ -13,7 +13,7 @@ import { createRegistryClient } from '../../src/registry/client.js';
 import { createRegistryCodec } from '../../src/registry/codec.js';
 import { MathSimOptions, mathClass, simulatedAnswer, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, VERIFIED_MATH_TOPIC, synthTopic } from '../../src/stages/topics.js';
-import { readAllRecords, waitFlowDrained, removePrefixedTopics } from './flow-helpers.js';
+import { readAllRecords, waitFlowDrained, removePrefixedTopics } from '../support/flow-helpers.js';
 
 /**
  * Issue #15, "must show": verify-math on the real broker and registry with the SIMULATOR configured to disagree on

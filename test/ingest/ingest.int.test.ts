@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { WARCRecord, WARCSerializer } from 'warcio';
 import { ingestFile } from '../../src/cli/commands/ingest.js';
 import { applyTopicsAndSchemas } from '../../src/cli/prepare-cluster.js';
-import { readTopic, type TopicRecord } from '../../src/cli/read-topic.js';
 import { loadConfig } from '../../src/config/load.js';
 import { WebDocument } from '../../src/contracts/web-document.js';
 import { createKafka } from '../../src/kafka/client.js';
@@ -15,6 +14,7 @@ import { ingestItems } from '../../src/ingest/produce.js';
 import type { IngestItem } from '../../src/ingest/types.js';
 import { createTopicsAndWait } from '../../src/kafka/admin.js';
 import { tempDir } from '../support/temp-dir.js';
+import { readAllRecords } from '../support/flow-helpers.js';
 
 /** ingest → real topic (registry-framed) → read back until caught up: what `ingest` and `export` do. */
 describe('ingest to a real topic', () => {
@@ -42,14 +42,7 @@ describe('ingest to a real topic', () => {
     expect(summary).toMatchObject({ read: 25, produced: 20 });
     expect(summary.skipped.no_text).toBe(5);
 
-    const got: TopicRecord[] = [];
-    await readTopic({
-      kafka: createKafka(config.kafka, { logger }),
-      codec: jsonCodec,
-      topic: `${prefix}web.documents`,
-      fromBeginning: true,
-      untilCaughtUp: true,
-      onRecord: (r) => void got.push(r) });
+    const got = await readAllRecords(config, `${prefix}web.documents`, logger);
     expect(got).toHaveLength(20);
     for (const r of got) {
       expect(r.raw![0]).toBe(0); // Confluent framing: magic byte, then the schema id
@@ -87,14 +80,7 @@ describe('ingest to a real topic', () => {
     const summary = await ingestFile({ file, prefix, progress: false });
     expect(summary).toMatchObject({ read: 28, produced: 27 });
     expect(summary.skipped.too_large).toBe(1);
-    const got: TopicRecord[] = [];
-    await readTopic({
-      kafka: createKafka(config.kafka, { logger }),
-      codec: jsonCodec,
-      topic: `${prefix}web.documents`,
-      fromBeginning: true,
-      untilCaughtUp: true,
-      onRecord: (r) => void got.push(r) });
+    const got = await readAllRecords(config, `${prefix}web.documents`, logger);
     expect(got.map((r) => r.key).sort()).toEqual(['after', 'before', ...Array.from({ length: 24 }, (_, i) => `mid-${i}`), 'near'].sort());
     const near = got.find((r) => r.key === 'near')!;
     expect((near.value as WebDocument).text).toBe(text(limit - 500)); // whole, not cut
@@ -130,8 +116,7 @@ describe('ingest to a real topic', () => {
     expect(summary).toMatchObject({ read: 4, produced: 3 });
     expect(summary.skipped.produce_failed).toBe(1);
     expect(rejected).toEqual(['big']);
-    const got: TopicRecord[] = [];
-    await readTopic({ kafka, codec: jsonCodec, topic, fromBeginning: true, untilCaughtUp: true, onRecord: (r) => void got.push(r) });
+    const got = await readAllRecords(config, topic, logger);
     expect(got.map((r) => r.key)).toEqual(['a', 'b', 'c']);
     await admin.deleteTopics({ topics: [topic] });
     await admin.disconnect();

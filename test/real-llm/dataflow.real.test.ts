@@ -15,7 +15,7 @@ import { createLlmClient } from '../../src/llm/client.js';
 import { createLogger } from '../../src/logger.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import type { TopicRecord } from '../../src/cli/read-topic.js';
-import { expectConformingToRegistry, readAllRecords, waitFlowDrained, removePrefixedTopics } from '../e2e/flow-helpers.js';
+import { expectConformingToRegistry, readAllRecords, waitFlowDrained, removePrefixedTopics } from '../support/flow-helpers.js';
 
 /**
  * Every LLM stage against a REAL OpenAI-compatible server (llama-cpp-python, built from source by

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -15,6 +14,7 @@ import { createLogger } from '../../src/logger.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import { tempDir } from '../support/temp-dir.js';
+import { freePort } from '../../scripts/ops/prometheus-process.js';
 import { readAllRecords, removePrefixedTopics } from '../support/flow-helpers.js';
 
 /**
@@ -42,15 +42,6 @@ function persona(i: number): Persona {
     id: personaId(text), text, hop: 0, perspective: 'read', relation: null, parentId: null, rootDocId: `doc-${i}`, rootUrl: `https://example.org/${i}`, budget: 3,
     provenance: { stage: 'extract', model: 'm', simulated: true, promptId: 'p', promptVersion: '1', params: {}, usage: { inputTokens: 1, outputTokens: 1 }, createdAt: '2026-01-01T00:00:00Z' } };
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** The YAML config of one instance: its /metrics port, the simulator, the shared budget and ledger. */
 function configFile(name: string, simUrl: string, port: number): string {

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/ops/prometheus-process.js';
 import { ensureLocalStack } from '../../src/cli/prepare-cluster.js';
 
 /**
@@ -19,17 +19,6 @@ const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../deploy/local/stack.sh', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const HINT = 'apt-get install -y prometheus';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A PATH directory holding every command of the current PATH except `prometheus` (symlinks, first one wins). */
 function pathWithout(command: string, dir: string): string {

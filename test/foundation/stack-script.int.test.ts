@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/ops/prometheus-process.js';
 
 /**
  * deploy/local/stack.sh on its own ports and data dir (never the shared default stack): up, up again, status, down.
@@ -13,17 +13,6 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../deploy/local/stack.sh', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const alive = (pid: number) => {
   try {

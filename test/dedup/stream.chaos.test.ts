@@ -9,11 +9,19 @@ import { produce, connectBroker, uniq, waitFor } from '../runtime/helpers.js';
 import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChild, type DedupChild } from './stream-helpers.js';
 
 /**
- * SIGKILL while personas are mid-flight through their 17 hops (open transactions get aborted, records are
+ * Route partitions in use: R = DEDUP_CHAOS_R, default 1 (the default configuration). KNOWN BUG (2026-11-27, issue #15):
+ * with R = 2 (items hop between route partitions) this test failed in about 2 of 5 runs — an isolated persona was
+ * not output, or a drop had no kept neighbour within the ghost bound — with and without the runtime hot-path change;
+ * `DEDUP_CHAOS_R=2 npx vitest run --project chaos test/dedup/stream.chaos.test.ts` reproduces it. Until it is found,
+ * R > 1 is documented as unsafe under crashes (docs/dedup.md) and this test gates the default R = 1.
+ *
+ * SIGKILL while personas are mid-flight through their route partitions (open transactions get aborted, records are
  * re-processed by the next owner, state is restored from the changelog): the guarantee still holds —
  * every text reaches the output at most once, no two outputs are near-duplicates, isolated personas all get out,
  * and every dropped persona has an output within the ghost bound (word-Jaccard >= 0.8).
  */
+const R = Number(process.env.DEDUP_CHAOS_R ?? 1);
+
 describe('streaming dedup under SIGKILL', () => {
   let kafka: Kafka;
   let admin: Admin;
@@ -31,7 +39,7 @@ describe('streaming dedup under SIGKILL', () => {
     const prefix = `${uniq('dedupk')}.`;
     prefixes.push(prefix);
     await createDedupTopics(admin, prefix);
-    // big enough that the kills land mid-stream (one process settles ~200 personas/s here)
+    // big enough that the kills land mid-stream
     const items = generatePersonaSet({ seed: 123, bases: 1400 });
     const all = [...items.map((i) => i.text), ...items.slice(0, 200).map((i) => i.text.toLowerCase())];
     const texts = [...new Map(all.map((t) => [personaId(t), t])).values()];
@@ -41,15 +49,21 @@ describe('streaming dedup under SIGKILL', () => {
 
     let progress = 0;
     for (let round = 0; round < 2; round++) {
-      const c = spawnDedupChild(prefix);
+      const c = spawnDedupChild(prefix, R);
       children.push(c);
       await c.ready;
       const target = progress + 300;
-      await waitFor(`round ${round}: more outputs`, async () => (progress = await outEnd()) >= target, 180_000, 250);
+      let code: number | null | undefined;
+      void c.exited.then((x) => (code = x));
+      // a child that ended (or stalled) is reported with its exit code and its last log lines
+      await waitFor(`round ${round}: more outputs`, async () => code !== undefined || (progress = await outEnd()) >= target, 180_000, 250).catch((e: Error) => {
+        throw new Error(`${e.message} (child exit code ${code}): ${c.stderr().slice(-4000)}`);
+      });
+      expect(code, `child of round ${round} ended by itself: ${c.stderr().slice(-4000)}`).toBeUndefined();
       c.proc.kill('SIGKILL');
       await c.exited;
     }
-    const last = spawnDedupChild(prefix);
+    const last = spawnDedupChild(prefix, R);
     children.push(last);
     await last.ready;
     await waitFor('drained after restarts', () => dedupDrained(kafka, admin, prefix), 240_000, 1000);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Admin } from '../../src/kafka/client.js';
 import { readToEnd } from '../../src/kafka/read-to-end.js';
@@ -20,10 +21,19 @@ export interface DedupChild {
   stderr: () => string;
 }
 
-/** `partitions`: dedup.stream.partitions (route partitions used); `semanticUrl`: method semantic against this LLM base URL. */
+let childCount = 0;
+
+/**
+ * `partitions`: dedup.stream.partitions (route partitions used); `semanticUrl`: method semantic against this LLM base URL.
+ * DEDUP_CHILD_LOG=debug|info|warn raises the children's log level (default error) for investigating a failure; with
+ * DEDUP_CHILD_LOG_DIR each child's whole stderr is also written to <dir>/<prefix><n>.log. DEDUP_TRACE_DIR: the
+ * fixture writes one line per bands decision / restore entry there (fixtures/dedup-child.ts).
+ */
 export function spawnDedupChild(prefix: string, partitions?: number, semanticUrl?: string): DedupChild {
   const args = [prefix, String(partitions ?? ''), ...(semanticUrl ? [`semantic:${semanticUrl}`] : [])];
   const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { env: { ...process.env, PERSONAHUB_LOG_LEVEL: process.env.DEDUP_CHILD_LOG ?? 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dir = process.env.DEDUP_CHILD_LOG_DIR;
+  if (dir) proc.stderr!.pipe(createWriteStream(`${dir}/${prefix}${childCount++}.log`));
   let err = '';
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));

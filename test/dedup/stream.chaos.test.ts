@@ -10,16 +10,20 @@ import { produce, connectBroker, uniq, waitFor } from '../runtime/helpers.js';
 import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChild, type DedupChild } from './stream-helpers.js';
 
 /**
- * Route partitions in use: R = DEDUP_CHAOS_R, default 1 (the default configuration). KNOWN BUG (2026-11-27, issue #15):
- * with R = 2 (items hop between route partitions) this test failed in about 2 of 5 runs — an isolated persona was
- * not output, or a drop had no kept neighbour within the ghost bound — with and without the runtime hot-path change;
- * `DEDUP_CHAOS_R=2 npx vitest run --project chaos test/dedup/stream.chaos.test.ts` reproduces it. Until it is found,
- * R > 1 is documented as unsafe under crashes (docs/dedup.md) and this test gates the default R = 1.
+ * Route partitions in use: R = DEDUP_CHAOS_R, default 1 (the default configuration); run it with R = 2 too (items hop
+ * between route partitions).
  *
  * SIGKILL while personas are mid-flight through their route partitions (open transactions get aborted, records are
  * re-processed by the next owner, state is restored from the changelog): the guarantee still holds —
  * every text reaches the output at most once, no two outputs are near-duplicates, isolated personas all get out,
  * and every dropped persona has an output within the ghost bound (word-Jaccard >= 0.8).
+ *
+ * A killed child leaves its open transactions behind until the coordinator aborts them (transaction.timeout.ms,
+ * 15 s): the drain check and the output read (readToEnd) wait for them, so what is checked is everything committed.
+ * Until 2026-11-28 readToEnd stopped at the first open transaction (the last stable offset): when the last child
+ * drained the stream within 15 s of the second kill, the outputs committed behind the zombie's transaction were not
+ * read and showed up here as lost isolated personas (up to 134 in one run), the same bug that made a restore miss
+ * committed changelog entries (test/dedup/restore-open-transaction.int.test.ts).
  */
 const R = Number(process.env.DEDUP_CHAOS_R ?? 1);
 

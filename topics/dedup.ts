@@ -5,15 +5,17 @@ import { DAY_MS, type TopicDef } from './types.js';
 /**
  * Topics of the streaming near-duplicate filters (src/dedup/stream/stages.ts).
  *
- *   <item>.route      repartition topic keyed by step key (exact key, LSH band key, SimHash table key): an item
- *                     visits its keys one after another, and all items sharing a key meet in one partition.
- *   <item>.changelog  compacted state: key `<stepKey>|<itemId>`, restored on assignment.
+ *   <item>.route      repartition topic: a route record is written to an explicit partition, the next one (ascending)
+ *                     that owns one of its table keys (dedup.stream.partitions of them are used), so all items
+ *                     sharing a key meet in one partition.
+ *   <item>.changelog  compacted state: cumulative segments of stored items, key `p<partition>s<segment>`;
+ *                     compaction keeps the last version of each, restored on assignment.
  *   (the bands stages' dead-letter topics come with every stage's from the manifest: topics/dead-letters.ts)
  *
  * Invariant: a changelog has exactly as many partitions as its route topic (entries for route partition p are
- * written to changelog partition p). Raise both together, and only on an empty filter: changing the partition
- * count moves step keys to other partitions, whose state would not follow them.
- * The route topic's partitions bound the bands stages' parallelism (one owner per partition).
+ * written to changelog partition p), and dedup.stream.partitions <= that count. Change dedup.stream.partitions
+ * only on an empty filter: it moves keys to other partitions, whose state would not follow them.
+ * The partitions in use bound the bands stages' parallelism (one owner per partition).
  */
 const ROUTE_PARTITIONS = 6;
 
@@ -21,7 +23,7 @@ function filterTopics(t: { route: string; changelog: string }, bandsStage: strin
   return [
     {
       name: t.route,
-      description: `${what}: items hopping through their exact/band keys (written and read by ${bandsStage})`,
+      description: `${what}: items visiting the partitions that own their keys (written and read by ${bandsStage})`,
       partitions: ROUTE_PARTITIONS,
       cleanupPolicy: 'delete',
       retentionMs: 7 * DAY_MS,
@@ -29,10 +31,12 @@ function filterTopics(t: { route: string; changelog: string }, bandsStage: strin
     },
     {
       name: t.changelog,
-      description: `${what}: stored items per step key, compacted; co-partitioned with ${t.route}`,
+      description: `${what}: stored items in cumulative segments, compacted; co-partitioned with ${t.route}`,
       partitions: ROUTE_PARTITIONS,
       cleanupPolicy: 'compact',
-      configs: { 'min.compaction.lag.ms': '0', 'segment.ms': String(60 * 60 * 1000) },
+      // roll segments often and clean at a low dirty ratio: superseded segment versions are removed soon, so a
+      // restore reads about one record per dedup.stream.segmentItems stored items
+      configs: { 'min.compaction.lag.ms': '0', 'segment.ms': String(10 * 60 * 1000), 'segment.bytes': String(64 * 1024 * 1024), 'min.cleanable.dirty.ratio': '0.1' },
       value: { schemaName: 'dedup-changelog-entry', schema: ChangelogEntry },
     },
   ];

@@ -88,6 +88,14 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
     o.onConsumer?.(consumer);
     const partitions = o.partitions ?? (o.ends ? [...o.ends.keys()].sort((a, b) => a - b) : await partitionsOf(consumer, o.topic));
     const committed = o.from === 'committed' ? await committedOffsets(consumer, o.topic, partitions) : undefined;
+    // The end of a read_committed read is the high watermark, not what this consumer's watermark query returns:
+    // librdkafka lists offsets at the consumer's isolation level, and read_committed answers the last stable
+    // offset, which stops at the first open transaction — before every record committed after it. A state store
+    // restored that way, while a crashed owner's transaction was still open, missed the entries its successor had
+    // committed since (their input offsets were committed: those items were gone from the state); `tail`/`export`
+    // missed the same records. The high watermark is listed read_uncommitted (admin); the consumer below still reads
+    // read_committed, so it waits at an open transaction until its producer or the coordinator ends it.
+    const highs = !o.readUncommitted && !o.ends ? await highWatermarks(o.client, o.topic) : undefined;
     const ends = new Map<number, number>();
     const starts: Array<{ topic: string; partition: number; offset: number }> = [];
     for (const p of partitions) {
@@ -95,10 +103,10 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
         (cb) => consumer.queryWatermarkOffsets(o.topic, p, OP_TIMEOUT_MS, cb as never),
         `watermarks of ${o.topic}[${p}]`,
       );
-      const end = o.ends?.get(p) ?? w.highOffset;
+      const end = o.ends?.get(p) ?? highs?.get(p) ?? w.highOffset;
       const given = o.startOffsets?.[p];
       const start =
-        given !== undefined ? Math.min(Math.max(given, w.lowOffset), end) : o.from === 'end' ? end : Math.max(w.lowOffset, committed?.get(p) ?? w.lowOffset);
+        given !== undefined ? Math.min(Math.max(given, w.lowOffset), end) : o.from === 'end' ? Math.min(w.highOffset, end) : Math.max(w.lowOffset, committed?.get(p) ?? w.lowOffset);
       if (end > start || o.follow) ends.set(p, end);
       starts.push({ topic: o.topic, partition: p, offset: start });
     }
@@ -145,6 +153,20 @@ export async function readToEnd(o: ReadToEndOptions): Promise<number> {
     await promisify<void>((cb) => consumer.disconnect((err) => cb(err)), 'reader disconnect').catch(() => undefined);
   }
   return count;
+}
+
+/** High watermarks of every partition of a topic, listed read_uncommitted (records of open transactions included). */
+async function highWatermarks(client: KafkaClient, topic: string): Promise<Map<number, number>> {
+  const admin = client.admin();
+  try {
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((x) => [x.partition, Number(x.high)]));
+  } catch (e) {
+    throw classifyKafkaError(e, `high watermarks of ${topic}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** Partition numbers of a topic, from metadata. */

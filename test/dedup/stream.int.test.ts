@@ -61,8 +61,9 @@ describe('streaming persona dedup on the real broker', () => {
     const drained = () => dedupDrained(kafka, admin, prefix);
 
     // --- phase 1: two instances, first batch of distinct personas
-    const a = spawnDedupChild(prefix);
-    const b = spawnDedupChild(prefix);
+    // 3 of the 4 route partitions in use: items hop through up to 3 partitions, owned by two processes
+    const a = spawnDedupChild(prefix, 3);
+    const b = spawnDedupChild(prefix, 3);
     children.push(a, b);
     await Promise.all([a.ready, b.ready]);
     await produce(kafka, P(T.personas.input), first.map((t, i) => ({ key: personaId(t), value: JSON.stringify(persona(t, i)) })));
@@ -83,7 +84,7 @@ describe('streaming persona dedup on the real broker', () => {
     a.proc.kill('SIGKILL');
     b.proc.kill('SIGKILL');
     await Promise.all([a.exited, b.exited]);
-    const c = spawnDedupChild(prefix);
+    const c = spawnDedupChild(prefix, 3);
     children.push(c);
     await c.ready;
     const replanted = first.map((t) => t.replace(/^(\S+ \S+)/, '$1 reliable')).filter((t, i) => wordJaccard(t, first[i]!) >= 0.9);

@@ -1,3 +1,4 @@
+import { createLlmClient } from '../../llm/index.js';
 import { registerStageFactory, stageFactoryNames } from '../../runtime/registry.js';
 import type { StageFactoryContext } from '../../runtime/types.js';
 import { createBandsStage, createEntryStage, type NearDupStreamSpec } from './stages.js';
@@ -5,12 +6,15 @@ import { documentStreamSpec, PAGE_FILTER_STAGE, PERSONA_DEDUP_STAGE, personaStre
 
 /**
  * Named factories for `personahub run dedup` and `personahub run pagefilter`: each builds the entry stage and its
- * `-bands` stage (run both; scale by running more processes: the route topic's partitions bound parallelism).
- * Importing this module registers them once. documents.method `none` means: do not run `pagefilter`.
+ * `-bands` stage (run both; scale by running more processes and raising dedup.stream.partitions). Importing this
+ * module registers them once. documents.method `none` means: do not run `pagefilter`. With personas.method
+ * `semantic` the entry stage gets its own LLM client for embeddings (closed with the stage).
  */
 function build<I>(spec: NearDupStreamSpec<I>, ctx: StageFactoryContext) {
-  const deps = { metrics: ctx.metrics, logger: ctx.logger };
-  return [createEntryStage(spec, deps), createBandsStage(spec, deps)];
+  const llm = spec.semantic ? createLlmClient(ctx.config.llm, { metrics: ctx.metrics, logger: ctx.logger }) : undefined;
+  const deps = { metrics: ctx.metrics, logger: ctx.logger, ...(llm ? { llm } : {}) };
+  const entry = createEntryStage(spec, deps);
+  return [{ ...entry, close: async () => void (await llm?.close?.()) }, createBandsStage(spec, deps)];
 }
 
 if (!stageFactoryNames().includes(PERSONA_DEDUP_STAGE)) {

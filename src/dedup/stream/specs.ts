@@ -1,7 +1,7 @@
 import { Persona } from '../../contracts/persona.js';
 import { WebDocument } from '../../contracts/web-document.js';
 import type { DedupConfig } from '../config.js';
-import { minhashScheme, simhashScheme, type Scheme } from './schemes.js';
+import { exactScheme, minhashScheme, simhashScheme } from './schemes.js';
 import type { NearDupStreamSpec } from './stages.js';
 
 /** Topic and stage names of the two streaming filters (persistent: a rename is a migration). */
@@ -23,10 +23,6 @@ export const DEDUP_STREAM_TOPICS = {
 export const PERSONA_DEDUP_STAGE = 'dedup';
 export const PAGE_FILTER_STAGE = 'pagefilter';
 
-/** Exact-only routing: step 0 only (the exact key); used when a method is `exact`. */
-function exactOnly(base: Scheme): Scheme {
-  return { ...base, route: (text) => ({ keys: base.route(text).keys.slice(0, 1), payload: [] }) };
-}
 
 export function personaStreamSpec(cfg: DedupConfig): NearDupStreamSpec<Persona> {
   const p = cfg.personas;
@@ -39,7 +35,10 @@ export function personaStreamSpec(cfg: DedupConfig): NearDupStreamSpec<Persona> 
     changelogTopic: t.changelog,
     outputTopic: t.output,
     outputSchema: Persona,
-    scheme: p.method === 'exact' ? exactOnly(mh) : mh,
+    scheme: p.method === 'exact' ? exactScheme() : mh,
+    partitions: cfg.stream.partitions,
+    segmentItems: cfg.stream.segmentItems,
+    ...(p.method === 'semantic' ? { semantic: { threshold: p.semanticThreshold, bands: 24, rows: 8 } } : {}),
     idOf: (x) => x.id,
     textOf: (x) => x.text,
     keyOf: (x) => x.id,
@@ -61,7 +60,9 @@ export function documentStreamSpec(cfg: DedupConfig): NearDupStreamSpec<WebDocum
     changelogTopic: t.changelog,
     outputTopic: t.output,
     outputSchema: WebDocument,
-    scheme: d.method === 'exact' ? exactOnly(sh) : sh,
+    scheme: d.method === 'exact' ? exactScheme() : sh,
+    partitions: cfg.stream.partitions,
+    segmentItems: cfg.stream.segmentItems,
     idOf: (x) => x.id,
     textOf: (x) => x.text,
     keyOf: (x) => x.id,

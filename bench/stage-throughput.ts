@@ -37,6 +37,19 @@ export interface Measured {
   records: number;
   seconds: number;
   cpuMs: number;
+  /** LLM stage only: the simulator process's CPU over the same span (it shares the machine's cores). */
+  simCpuMs?: number;
+}
+
+/** User + system CPU of another process so far (Linux /proc; undefined elsewhere), in ms. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in ticks of 1/100 s
+  } catch {
+    return undefined;
+  }
 }
 
 async function timed(records: number, run: (mark: () => void) => Promise<void>): Promise<Measured> {
@@ -126,12 +139,12 @@ export async function measurePassThrough(): Promise<Measured> {
   });
 }
 
-async function startSimProcess(): Promise<{ url: string; stop: () => void }> {
+async function startSimProcess(): Promise<{ url: string; stop: () => void; cpuMs: () => number | undefined }> {
   const port = 18_500 + Math.floor(Math.random() * 400);
   const child = spawn(process.execPath, [BIN, 'sim', '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}/v1`;
   await waitFor('simulator up', async () => (await fetch(`${url}/models`).then((r) => r.ok).catch(() => false)), 60_000, 200);
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, stop: () => child.kill('SIGTERM'), cpuMs: () => processCpuMs(child.pid) };
 }
 
 export async function measureLlm(): Promise<Measured> {
@@ -163,12 +176,16 @@ export async function measureLlm(): Promise<Measured> {
       const deps = testDeps(config, { topicPrefix: prefix, codec });
       const llm = createLlmClient(config.llm, { metrics: deps.metrics, logger: deps.logger });
       const inner = createSynthesizeStage('math', config.stages.synthesize.scenarios.math, { llm, logger: deps.logger });
-      return timed(LLM, async (mark) => {
-        const stage: Stage<Persona> = { ...inner, process: (rec, ctx) => (mark(), inner.process(rec, ctx)) };
+      let sim0: number | undefined;
+      let sim1: number | undefined;
+      const m = await timed(LLM, async (mark) => {
+        const stage: Stage<Persona> = { ...inner, process: (rec, ctx) => (sim0 ??= sim.cpuMs(), mark(), inner.process(rec, ctx)) };
         const handle = await startStage(stage, deps);
         await waitFor('llm stage committed', () => committedAt(deps, LLM), 600_000, 20);
+        sim1 = sim.cpuMs();
         await handle.stop();
       });
+      return sim0 !== undefined && sim1 !== undefined ? { ...m, simCpuMs: sim1 - sim0 } : m;
     });
   } finally {
     sim.stop();

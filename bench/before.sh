@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The stage benchmark's "before" side, then the benchmark itself: before and after in one run, on one machine.
 #
-#   bash bench/before.sh [commit]     # default 1399485, main before the runtime hot-path work (issue #10)
-#                                     # (d64d40c is the last main on kafkajs 2.2.4, the first "before")
+#   bash bench/before.sh [commit]     # default 21b6157, main before the codec fast path (issue #10, perf-10);
+#                                     # 1399485 is main before the runtime hot-path work, d64d40c the last on kafkajs
 #
 # Makes a detached git worktree of the commit under .bench-before/<commit> (once) and gives it dependencies: a link
 # to this tree's node_modules when the lockfiles are identical (no second native build of the Kafka client), else
@@ -11,7 +11,7 @@
 # local stack (`npm run stack:up`). To reuse an existing checkout of the old commit instead:
 # PERSONAHUB_BENCH_BEFORE=/path/to/tree PERSONAHUB_BENCH_BEFORE_REV=<commit> npm run bench -- stage.
 set -euo pipefail
-commit=${1:-1399485}
+commit=${1:-21b6157}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/.bench-before/$commit"
 if [ ! -d "$dir" ]; then

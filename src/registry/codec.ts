@@ -1,6 +1,6 @@
 import type { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { poison, retriable } from '../errors.js';
-import type { Codec } from '../runtime/codec.js';
+import { NEEDS_ASYNC, type Codec } from '../runtime/codec.js';
 import { classifyRegistryError, registryStatus } from './client.js';
 import { valueSubject } from '../../topics/types.js';
 import { decodeUtf8Strict } from '../util/utf8.js';
@@ -71,16 +71,22 @@ export function createRegistryCodec(client: SchemaRegistryClient, options: Regis
    * pass-through stage's CPU in async-mutex). The client caches the latest version for 60 s anyway, so a 1 s memo
    * adds at most 1 s to how late a new version is seen. A failed lookup is not memoised: the next encode asks again.
    */
-  const latest = new Map<string, { id: Promise<number>; at: number }>();
+  const latest = new Map<string, { id: Promise<number>; at: number; resolved?: number }>();
   function latestId(topic: string): Promise<number> {
     const now = performance.now();
     const hit = latest.get(topic);
     if (hit && now - hit.at < LATEST_MEMO_MS) return hit.id;
     const id = fetchLatestId(topic);
-    latest.set(topic, { id, at: now });
-    id.catch(() => {
-      if (latest.get(topic)?.id === id) latest.delete(topic);
-    });
+    const entry: { id: Promise<number>; at: number; resolved?: number } = { id, at: now };
+    latest.set(topic, entry);
+    id.then(
+      (v) => {
+        entry.resolved = v;
+      },
+      () => {
+        if (latest.get(topic)?.id === id) latest.delete(topic);
+      },
+    );
     return id;
   }
 
@@ -136,41 +142,69 @@ export function createRegistryCodec(client: SchemaRegistryClient, options: Regis
     throw poison('decode_failed', `schema id ${id} is unknown to the registry (${subject})`);
   }
 
+  /** `<topic>-value` per topic, built once (the hot path looks a subject up per record). */
+  const subjects = new Map<string, string>();
+  function subjectOf(topic: string): string {
+    let s = subjects.get(topic);
+    if (s === undefined) subjects.set(topic, (s = valueSubject(topic)));
+    return s;
+  }
+  function frame(id: number, value: unknown): Buffer {
+    // The JSON text is written straight behind the header: one buffer, no intermediate copy.
+    const json = JSON.stringify(value);
+    const out = Buffer.allocUnsafe(HEADER_BYTES + Buffer.byteLength(json, 'utf8'));
+    out[0] = MAGIC;
+    out.writeUInt32BE(id, 1);
+    out.write(json, HEADER_BYTES, 'utf8');
+    return out;
+  }
+
+  /** The payload of a framed or plain JSON value, or NEEDS_ASYNC when the frame's schema id must be looked up. */
+  function bodyOf(topic: string, bytes: Buffer): Buffer | typeof NEEDS_ASYNC {
+    if (bytes.length === 0) throw poison('decode_failed', 'empty message value');
+    const first = bytes[0]!;
+    if (first === MAGIC) {
+      if (bytes.length <= HEADER_BYTES) throw poison('decode_failed', `registry frame of ${bytes.length} bytes has no payload`);
+      if (verify && !subjectIds.get(subjectOf(topic))?.ids.has(bytes.readUInt32BE(1))) return NEEDS_ASYNC;
+      return bytes.subarray(HEADER_BYTES);
+    }
+    if (isPlainJsonStart(first)) return bytes;
+    throw poison('decode_failed', `neither registry-framed nor plain JSON (first byte 0x${first.toString(16).padStart(2, '0')})`);
+  }
+
+  function parse(body: Buffer): unknown {
+    const text = decodeUtf8Strict(body);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw poison('decode_failed', `payload is not JSON: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
   return {
     async encode(topic, value) {
       const id = await latestId(topic);
-      // The JSON text is written straight behind the header: one buffer, no intermediate copy.
-      const json = JSON.stringify(value);
-      const out = Buffer.allocUnsafe(HEADER_BYTES + Buffer.byteLength(json, 'utf8'));
-      out[0] = MAGIC;
-      out.writeUInt32BE(id, 1);
-      out.write(json, HEADER_BYTES, 'utf8');
-      return out;
+      return frame(id, value);
+    },
+
+    encodeNow(topic, value) {
+      // The memo's id once its lookup has resolved, within the same LATEST_MEMO_MS window as encode (see
+      // latestId): a new version is seen as late through this path as through encode.
+      const hit = latest.get(topic);
+      if (hit?.resolved === undefined || performance.now() - hit.at >= LATEST_MEMO_MS) return NEEDS_ASYNC;
+      return frame(hit.resolved, value);
     },
 
     async decode(topic, bytes) {
-      if (bytes.length === 0) throw poison('decode_failed', 'empty message value');
-      const first = bytes[0]!;
-      let body: Buffer;
-      if (first === MAGIC) {
-        if (bytes.length <= HEADER_BYTES) throw poison('decode_failed', `registry frame of ${bytes.length} bytes has no payload`);
-        // A known id of the subject is checked without a promise (every record of a healthy topic).
-        if (verify) {
-          const id = bytes.readUInt32BE(1);
-          if (!subjectIds.get(valueSubject(topic))?.ids.has(id)) await checkId(topic, id);
-        }
-        body = bytes.subarray(HEADER_BYTES);
-      } else if (isPlainJsonStart(first)) {
-        body = bytes;
-      } else {
-        throw poison('decode_failed', `neither registry-framed nor plain JSON (first byte 0x${first.toString(16).padStart(2, '0')})`);
-      }
-      const text = decodeUtf8Strict(body);
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (e) {
-        throw poison('decode_failed', `payload is not JSON: ${(e as Error).message}`, { cause: e });
-      }
+      const body = bodyOf(topic, bytes);
+      if (body !== NEEDS_ASYNC) return parse(body);
+      await checkId(topic, bytes.readUInt32BE(1));
+      return parse(bytes.subarray(HEADER_BYTES));
+    },
+
+    decodeNow(topic, bytes) {
+      const body = bodyOf(topic, bytes);
+      return body === NEEDS_ASYNC ? NEEDS_ASYNC : parse(body);
     },
   };
 }

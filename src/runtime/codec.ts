@@ -8,4 +8,14 @@
 export interface Codec {
   decode(topic: string, bytes: Buffer): Promise<unknown>;
   encode(topic: string, value: unknown): Promise<Buffer>;
+  /**
+   * Optional synchronous fast paths for the runtime's hot path: the same result as decode/encode (a poison error
+   * is thrown, not returned) when nothing has to be looked up, else NEEDS_ASYNC and the caller awaits the async
+   * method. They save the promise and microtask turns per record that a cached schema id does not need.
+   */
+  decodeNow?(topic: string, bytes: Buffer): unknown;
+  encodeNow?(topic: string, value: unknown): Buffer | typeof NEEDS_ASYNC;
 }
+
+/** Returned by Codec.decodeNow / encodeNow when the answer needs a lookup (the async method then gives it). */
+export const NEEDS_ASYNC: unique symbol = Symbol('codec needs async');

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ERROR_CODES, classify, isInfrastructure, poison, type ErrorCode, type PersonahubError } from '../errors.js';
 import { DLQ_HEADERS, REPLAY_HEADERS } from '../contracts/dlq.js';
 import type { Metrics } from '../metrics/catalogue.js';
-import type { Codec } from './codec.js';
+import { NEEDS_ASYNC, type Codec } from './codec.js';
 import type { RuntimeConfig } from './config.js';
 import type { FilterReason, RecordMeta, Stage, StageContext } from './stage.js';
 import { backoffDelayMs, sleep } from './backoff.js';
@@ -72,7 +72,10 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
     try {
       if (!decoded) {
         // Decoding is deterministic: bad bytes are poison; a retriable failure is the registry, not the record.
-        const value = await d.codec.decode(rec.meta.topic, rec.value ?? EMPTY);
+        // The codec's synchronous path when the schema id is known (every record of a healthy topic).
+        const bytes = rec.value ?? EMPTY;
+        let value = d.codec.decodeNow ? d.codec.decodeNow(rec.meta.topic, bytes) : NEEDS_ASYNC;
+        if (value === NEEDS_ASYNC) value = await d.codec.decode(rec.meta.topic, bytes);
         const parsed = d.stage.input.schema.safeParse(value);
         if (!parsed.success) throw poison('schema_invalid', `input does not match ${d.stage.input.topic}: ${parsed.error.message}`);
         input = parsed.data;
@@ -98,12 +101,14 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
         const valid = schema.safeParse(out.value);
         if (!valid.success) throw poison('internal', `stage ${d.stage.name} output for ${out.topic} is invalid: ${valid.error.message}`);
         const topic = d.physical(out.topic);
+        let value = d.codec.encodeNow ? d.codec.encodeNow(topic, valid.data) : NEEDS_ASYNC;
+        if (value === NEEDS_ASYNC) value = await d.codec.encode(topic, valid.data);
         const msg: PreparedMessage = {
           topic,
           logicalTopic: out.topic,
           key: out.key,
-          value: await d.codec.encode(topic, valid.data),
-          headers: out.headers ?? {},
+          value,
+          headers: out.headers ?? NO_HEADERS,
         };
         if (out.partition !== undefined) msg.partition = out.partition;
         messages.push(msg);
@@ -137,6 +142,8 @@ export async function processRecord(d: RecordProcessorDeps, rec: RawRecord, sign
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Shared by every output without headers; never written to (the producer port only reads it). */
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 function observe(d: RecordProcessorDeps, outcome: RecordResult['outcome'], started: number): void {
   d.metrics.processingSeconds.observe({ stage: d.stage.name, outcome }, (performance.now() - started) / 1000);

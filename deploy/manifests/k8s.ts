@@ -33,7 +33,8 @@ const secretEnv = (name: string, key: string, optional = false): IEnvVar => ({
 function podEnv(usesLlm: boolean): IEnvVar[] {
   return [
     { name: 'PERSONAHUB_CONFIG', value: '/etc/personahub/config.yaml' },
-    { name: 'NODE_OPTIONS', value: '--max-old-space-size=768' },
+    // young generation as in the image (README "Stage throughput": pass-through CPU per record 0.027-0.030 -> 0.022 ms)
+    { name: 'NODE_OPTIONS', value: '--max-old-space-size=768 --max-semi-space-size=32' },
     secretEnv('PERSONAHUB_KAFKA_PASSWORD', 'kafka-password'),
     secretEnv('PERSONAHUB_REGISTRY_PASSWORD', 'registry-password'),
     ...(usesLlm ? [secretEnv('OPENAI_API_KEY', 'llm-api-key')] : []),

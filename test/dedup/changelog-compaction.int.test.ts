@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from '../../src/kafka/client.js';
-import type { Kafka } from '../runtime/helpers.js';
+import { describe, expect, it } from 'vitest';
 import { readToEnd } from '../../src/kafka/read-to-end.js';
 import { personaId } from '../../src/dedup/normalize.js';
 import { wordJaccard } from '../../src/dedup/minhash.js';
 import { generatePersonaSet } from '../../src/dedup/eval/personas.js';
 import { DEDUP_STREAM_TOPICS as T } from '../../src/dedup/stream/specs.js';
 import { loadConfig } from '../../src/config/load.js';
-import { produce, readAll, connectBroker, uniq, waitFor } from '../runtime/helpers.js';
-import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChild, type DedupChild } from './stream-helpers.js';
+import { produce, readAll, waitFor } from '../runtime/helpers.js';
+import { createDedupTopics, dedupDrained, dedupSuite, persona } from './stream-helpers.js';
 
 /**
  * The dedup changelog on the real broker is compacted for real: each stored persona rewrites its cumulative segment
@@ -17,22 +15,12 @@ import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChi
  * The changelog rolls its log segments every 100 ms here (topics/dedup.ts: 10 min) so the cleaner runs within the test.
  */
 describe('dedup changelog compaction', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const children: DedupChild[] = [];
-  const prefixes: string[] = [];
-  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
-  afterAll(async () => {
-    for (const c of children) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
-    await deletePrefixed(admin, prefixes);
-    await admin.disconnect();
-  });
+  const suite = dedupSuite();
 
   it('superseded segment versions are removed; a restore from the compacted log still knows every stored persona', async () => {
     const S = loadConfig().dedup.stream.segmentItems;
-    const prefix = `${uniq('dedupc')}.`;
-    prefixes.push(prefix);
+    const { kafka, admin } = suite;
+    const prefix = suite.newPrefix('dedupc');
     const P = (t: string) => prefix + t;
     await createDedupTopics(admin, prefix, { 'segment.ms': '100', 'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '0' });
     const bases: string[] = [];
@@ -42,8 +30,7 @@ describe('dedup changelog compaction', () => {
     }
     const first = bases.slice(0, 112); // 14 full segments
     const second = bases.slice(112);
-    const a = spawnDedupChild(prefix, 1);
-    children.push(a);
+    const a = suite.spawn(prefix, 1);
     await a.ready;
     await produce(kafka, P(T.personas.input), first.map((t, i) => ({ key: personaId(t), value: JSON.stringify(persona(t, i)) })));
     await readAll(kafka, P(T.personas.output), (r) => r.length >= first.length, 90_000);
@@ -74,8 +61,7 @@ describe('dedup changelog compaction', () => {
     // restart from the compacted changelog: near-duplicates (one added word) of the first batch are all dropped
     a.proc.kill('SIGKILL');
     await a.exited;
-    const b = spawnDedupChild(prefix, 1);
-    children.push(b);
+    const b = suite.spawn(prefix, 1);
     await b.ready;
     const near = first.map((t) => t.replace(/^(\S+ \S+)/, '$1 reliable')).filter((t, i) => wordJaccard(t, first[i]!) >= 0.9);
     expect(near.length).toBeGreaterThan(80);

@@ -8,7 +8,8 @@ import { dlqTopic } from '../../src/contracts/dlq.js';
 import type { Persona } from '../../src/contracts/persona.js';
 import { personaId } from '../../src/dedup/normalize.js';
 import { DEDUP_STREAM_TOPICS as T } from '../../src/dedup/stream/specs.js';
-import { committedOffset, createTopics } from '../runtime/helpers.js';
+import { afterAll, beforeAll } from 'vitest';
+import { committedOffset, connectBroker, createTopics, uniq } from '../runtime/helpers.js';
 import { createTopicsAndWait } from '../../src/kafka/admin.js';
 
 /** Shared by the dedup stream integration and chaos tests: child processes, topics, personas, drain check. */
@@ -92,4 +93,45 @@ export async function dedupDrained(kafka: Kafka, admin: Admin, prefix: string): 
 export async function deletePrefixed(admin: Admin, prefixes: string[]): Promise<void> {
   const mine = (await admin.listTopics()).filter((t: string) => prefixes.some((p) => t.startsWith(p)));
   if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 }).catch(() => undefined);
+}
+
+/** What a dedup stream test file shares: one broker connection, and children and topics cleaned up after it. */
+export interface DedupSuite {
+  /** Set in beforeAll: read them inside a test, not while the file is collected. */
+  kafka: Kafka;
+  admin: Admin;
+  /** A fresh topic prefix for one test; its topics are deleted after the suite. */
+  newPrefix(name: string): string;
+  /** spawnDedupChild, killed (SIGKILL) after the suite if still running. */
+  spawn(prefix: string, partitions?: number, semanticUrl?: string): DedupChild;
+}
+
+/** Registers the suite's hooks: call it in a describe body. */
+export function dedupSuite(): DedupSuite {
+  const children: DedupChild[] = [];
+  const prefixes: string[] = [];
+  const suite = {
+    newPrefix(name: string): string {
+      const prefix = `${uniq(name)}.`;
+      prefixes.push(prefix);
+      return prefix;
+    },
+    spawn(prefix: string, partitions?: number, semanticUrl?: string): DedupChild {
+      const c = spawnDedupChild(prefix, partitions, semanticUrl);
+      children.push(c);
+      return c;
+    },
+  } as DedupSuite;
+  beforeAll(async () => {
+    const { kafka, admin } = await connectBroker();
+    suite.kafka = kafka;
+    suite.admin = admin;
+  });
+  afterAll(async () => {
+    for (const c of children) c.proc.kill('SIGKILL');
+    await Promise.all(children.map((c) => c.exited));
+    await deletePrefixed(suite.admin, prefixes);
+    await suite.admin.disconnect();
+  });
+  return suite;
 }

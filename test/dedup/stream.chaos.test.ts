@@ -1,13 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from '../../src/kafka/client.js';
-import type { Kafka } from '../runtime/helpers.js';
+import { describe, expect, it } from 'vitest';
 import { readToEnd } from '../../src/kafka/read-to-end.js';
 import { personaId, words } from '../../src/dedup/normalize.js';
 import { generatePersonaSet } from '../../src/dedup/eval/personas.js';
 import { DEDUP_STREAM_TOPICS as T } from '../../src/dedup/stream/specs.js';
-import { produce, connectBroker, uniq, waitFor } from '../runtime/helpers.js';
-import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChild, type DedupChild } from './stream-helpers.js';
+import { produce, waitFor } from '../runtime/helpers.js';
+import { createDedupTopics, dedupDrained, dedupSuite, persona } from './stream-helpers.js';
 
 /**
  * Route partitions in use: R = DEDUP_CHAOS_R, default 1 (the default configuration); run it with R = 2 too (items hop
@@ -28,21 +26,11 @@ import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChi
 const R = Number(process.env.DEDUP_CHAOS_R ?? 1);
 
 describe('streaming dedup under SIGKILL', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const children: DedupChild[] = [];
-  const prefixes: string[] = [];
-  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
-  afterAll(async () => {
-    for (const c of children) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
-    await deletePrefixed(admin, prefixes);
-    await admin.disconnect();
-  });
+  const suite = dedupSuite();
 
   it('kill twice mid-stream, restart: at most once per text, no near-duplicate pair, isolated personas kept', async () => {
-    const prefix = `${uniq('dedupk')}.`;
-    prefixes.push(prefix);
+    const { kafka, admin } = suite;
+    const prefix = suite.newPrefix('dedupk');
     await createDedupTopics(admin, prefix);
     const items = generatePersonaSet({ seed: 123, bases: 1400 });
     const all = [...items.map((i) => i.text), ...items.slice(0, 200).map((i) => i.text.toLowerCase())];
@@ -60,8 +48,7 @@ describe('streaming dedup under SIGKILL', () => {
     let progress = 0;
     const outAtKill: number[] = [];
     for (let round = 0; round < 2; round++) {
-      const c = spawnDedupChild(prefix, R);
-      children.push(c);
+      const c = suite.spawn(prefix, R);
       await c.ready;
       const target = progress + KILL_STEP;
       let code: number | null | undefined;
@@ -76,8 +63,7 @@ describe('streaming dedup under SIGKILL', () => {
       outAtKill.push(await outEnd());
       console.log(`[chaos] dedup round ${round}: killed at route end ${await routeEnd()}, output end ${outAtKill[round]}`);
     }
-    const last = spawnDedupChild(prefix, R);
-    children.push(last);
+    const last = suite.spawn(prefix, R);
     await last.ready;
     await waitFor('drained after restarts', () => dedupDrained(kafka, admin, prefix), 240_000, 1000);
 

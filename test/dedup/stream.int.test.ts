@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from '../../src/kafka/client.js';
-import type { Kafka } from '../runtime/helpers.js';
+import { describe, expect, it } from 'vitest';
 import { personaId } from '../../src/dedup/normalize.js';
 import { wordJaccard } from '../../src/dedup/minhash.js';
 import { generatePersonaSet } from '../../src/dedup/eval/personas.js';
 import { DEDUP_STREAM_TOPICS as T } from '../../src/dedup/stream/specs.js';
-import { produce, readAll, connectBroker, uniq, waitFor } from '../runtime/helpers.js';
-import { createDedupTopics, dedupDrained, deletePrefixed, persona, spawnDedupChild, type DedupChild } from './stream-helpers.js';
+import { produce, readAll, waitFor } from '../runtime/helpers.js';
+import { createDedupTopics, dedupDrained, dedupSuite, persona } from './stream-helpers.js';
 
 /**
  * Issue 7 "must show", on the real broker: two dedup instances (separate processes, one consumer group per stage)
@@ -37,21 +35,11 @@ function plan() {
 }
 
 describe('streaming persona dedup on the real broker', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const children: DedupChild[] = [];
-  const prefixes: string[] = [];
-  beforeAll(async () => void ({ kafka, admin } = await connectBroker()));
-  afterAll(async () => {
-    for (const c of children) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
-    await deletePrefixed(admin, prefixes);
-    await admin.disconnect();
-  });
+  const suite = dedupSuite();
 
   it('two instances drop every planted near-duplicate; after SIGKILL and restart the filter still remembers', async () => {
-    const prefix = `${uniq('dedup')}.`;
-    prefixes.push(prefix);
+    const { kafka, admin } = suite;
+    const prefix = suite.newPrefix('dedup');
     const P = (t: string) => prefix + t;
     await createDedupTopics(admin, prefix);
 
@@ -62,9 +50,8 @@ describe('streaming persona dedup on the real broker', () => {
 
     // --- phase 1: two instances, first batch of distinct personas
     // 3 of the 4 route partitions in use: items hop through up to 3 partitions, owned by two processes
-    const a = spawnDedupChild(prefix, 3);
-    const b = spawnDedupChild(prefix, 3);
-    children.push(a, b);
+    const a = suite.spawn(prefix, 3);
+    const b = suite.spawn(prefix, 3);
     await Promise.all([a.ready, b.ready]);
     await produce(kafka, P(T.personas.input), first.map((t, i) => ({ key: personaId(t), value: JSON.stringify(persona(t, i)) })));
     const out1 = await outputIds(first.length);
@@ -84,8 +71,7 @@ describe('streaming persona dedup on the real broker', () => {
     a.proc.kill('SIGKILL');
     b.proc.kill('SIGKILL');
     await Promise.all([a.exited, b.exited]);
-    const c = spawnDedupChild(prefix, 3);
-    children.push(c);
+    const c = suite.spawn(prefix, 3);
     await c.ready;
     const replanted = first.map((t) => t.replace(/^(\S+ \S+)/, '$1 reliable')).filter((t, i) => wordJaccard(t, first[i]!) >= 0.9);
     expect(replanted.length).toBeGreaterThan(60);

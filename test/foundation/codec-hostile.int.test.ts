@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicsFor } from '../../topics/index.js';
-import { valueSubject } from '../../topics/types.js';
+import { describe, expect, it } from 'vitest';
 import { createRegistryCodec } from '../../src/registry/codec.js';
-import { registerValueSubjects } from '../../src/registry/subjects.js';
 import { generateJsonSchemas } from '../../src/registry/json-schemas.js';
 import { classify } from '../../src/errors.js';
-import { randomPrefix, registry } from './helpers.js';
+import { codecSubjects, registry } from './helpers.js';
 
 /**
  * The registry codec against the real registry: a frame must carry an id of the topic's own subject (issue #11
@@ -17,18 +14,7 @@ import { randomPrefix, registry } from './helpers.js';
 const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => classify(e).code);
 
 describe('registry codec: foreign ids, unknown ids, invalid UTF-8', () => {
-  const prefix = randomPrefix('codec-hostile');
-  const docs = `${prefix}web.documents`;
-  const math = `${prefix}synth.math`;
-  const doc = { id: 'd1', url: 'https://example.org/a', text: 'hello', fetchedAt: '2026-01-01T00:00:00.000Z', source: 's' };
-
-  beforeAll(async () => {
-    await registerValueSubjects(registry(), topicsFor({ prefix }).filter((t) => ['web.documents', 'synth.math'].includes(t.baseName)));
-  });
-  afterAll(async () => {
-    const r = registry();
-    for (const t of [docs, math]) await r.deleteSubject(valueSubject(t), false).catch(() => undefined);
-  });
+  const { prefix, docs, math, doc } = codecSubjects('codec-hostile');
 
   it('accepts its own subject, dead-letters another subject\'s id as schema_subject_mismatch and an unassigned id as decode_failed', async () => {
     const codec = createRegistryCodec(registry());

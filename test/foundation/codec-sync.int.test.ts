@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicsFor } from '../../topics/index.js';
-import { valueSubject } from '../../topics/types.js';
+import { describe, expect, it } from 'vitest';
 import { createRegistryCodec } from '../../src/registry/codec.js';
-import { registerValueSubjects } from '../../src/registry/subjects.js';
 import { NEEDS_ASYNC } from '../../src/runtime/codec.js';
 import { classify } from '../../src/errors.js';
-import { randomPrefix, registry } from './helpers.js';
+import { codecSubjects, registry } from './helpers.js';
 
 /**
  * The registry codec's synchronous fast paths (decodeNow / encodeNow, used by the runtime per record) against the
@@ -22,18 +19,7 @@ const codeOfSync = (f: () => unknown) => {
 };
 
 describe('registry codec: synchronous fast paths', () => {
-  const prefix = randomPrefix('codec-sync');
-  const docs = `${prefix}web.documents`;
-  const math = `${prefix}synth.math`;
-  const doc = { id: 'd1', url: 'https://example.org/a', text: 'hello', fetchedAt: '2026-01-01T00:00:00.000Z', source: 's' };
-
-  beforeAll(async () => {
-    await registerValueSubjects(registry(), topicsFor({ prefix }).filter((t) => ['web.documents', 'synth.math'].includes(t.baseName)));
-  });
-  afterAll(async () => {
-    const r = registry();
-    for (const t of [docs, math]) await r.deleteSubject(valueSubject(t), false).catch(() => undefined);
-  });
+  const { docs, math, doc } = codecSubjects('codec-sync');
 
   it('encodeNow waits for the first lookup, then frames exactly as encode does', async () => {
     const codec = createRegistryCodec(registry());

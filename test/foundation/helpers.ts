@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import { topicsFor } from '../../topics/index.js';
+import { valueSubject } from '../../topics/types.js';
+import { registerValueSubjects } from '../../src/registry/subjects.js';
 import type { Admin } from '../../src/kafka/client.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createKafka } from '../../src/kafka/client.js';
@@ -34,4 +38,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * The codec tests' subjects (call in a describe body): `web.documents` and `synth.math` registered under a fresh
+ * prefix before the suite and deleted after it, plus one valid web document.
+ */
+export function codecSubjects(name: string): { prefix: string; docs: string; math: string; doc: { id: string; url: string; text: string; fetchedAt: string; source: string } } {
+  const prefix = randomPrefix(name);
+  const docs = `${prefix}web.documents`;
+  const math = `${prefix}synth.math`;
+  beforeAll(async () => {
+    await registerValueSubjects(registry(), topicsFor({ prefix }).filter((t) => ['web.documents', 'synth.math'].includes(t.baseName)));
+  });
+  afterAll(async () => {
+    const r = registry();
+    for (const t of [docs, math]) await r.deleteSubject(valueSubject(t), false).catch(() => undefined);
+  });
+  return { prefix, docs, math, doc: { id: 'd1', url: 'https://example.org/a', text: 'hello', fetchedAt: '2026-01-01T00:00:00.000Z', source: 's' } };
 }

@@ -141,7 +141,7 @@ export async function measurePassThrough(): Promise<Measured> {
 
 async function startSimProcess(): Promise<{ url: string; stop: () => void; cpuMs: () => number | undefined }> {
   const port = 18_500 + Math.floor(Math.random() * 400);
-  const child = spawn(process.execPath, [BIN, 'sim', '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.PERSONAHUB_BENCH_SIM_NODE_ARGS?.split(' ').filter(Boolean) ?? []), BIN, 'sim', '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}/v1`;
   await waitFor('simulator up', async () => (await fetch(`${url}/models`).then((r) => r.ok).catch(() => false)), 60_000, 200);
   return { url, stop: () => child.kill('SIGTERM'), cpuMs: () => processCpuMs(child.pid) };

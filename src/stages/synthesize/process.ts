@@ -10,7 +10,7 @@ import { DATAFLOW_TOPICS, synthTopic } from '../topics.js';
 import { SCENARIO_TABLE } from './scenarios.js';
 import { routes } from './routing.js';
 import type { ScenarioDiversity } from '../diversity/observe.js';
-import { scenarioParams, synthMessages, synthPromptId } from './prompt.js';
+import { scenarioParams, synthPrompt, synthPromptId } from './prompt.js';
 
 export const synthStageName = (scenario: ScenarioName) => `synthesize-${scenario}`;
 
@@ -38,6 +38,7 @@ export function createSynthesizeStage<S extends ScenarioName>(
   const promptId = synthPromptId(spec, cfg);
   // Validate template parameters at construction, so a bad config fails at start-up rather than per record.
   const templateParams = scenarioParams(spec, cfg.params);
+  const messagesFor = synthPrompt(scenario, cfg);
   return {
     name,
     input: { topic: DATAFLOW_TOPICS.unique, schema: Persona },
@@ -50,7 +51,7 @@ export function createSynthesizeStage<S extends ScenarioName>(
       const res = await deps.llm.complete({
         stage: name,
         scenario,
-        messages: synthMessages(scenario, cfg, persona.text),
+        messages: messagesFor(persona.text),
         schema: SCENARIO_OUTPUTS[scenario] as z.ZodType<SyntheticSample['output']>,
         schemaName: `${scenario}_sample`,
         signal: ctx.signal,

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { requestJson } from './request-json.js';
 
 /**
  * The hot path's HTTP: one JSON POST over node:http(s) with a keep-alive agent per endpoint, for chat completions
@@ -54,7 +55,7 @@ export class HttpTransport {
 
   /** POST `body` as JSON to `path` (relative to the base URL); resolves with any status ≥ 200 < 300, throws otherwise. */
   async postJson(path: string, body: unknown, o: PostOptions): Promise<JsonReply> {
-    const payload = Buffer.from(JSON.stringify(body));
+    const payload = Buffer.from(requestJson(body));
     try {
       return await this.once(path, payload, o);
     } catch (e) {

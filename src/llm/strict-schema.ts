@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fatal } from '../errors.js';
+import { reusedJson } from './request-json.js';
 
 /**
  * zod schema → JSON Schema accepted by OpenAI-style strict structured outputs.
@@ -64,7 +65,8 @@ export function strictJsonSchema(schema: z.ZodType): StrictSchema {
   const original = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' }) as Json;
   // Structured-output endpoints require an object at the root; a stage asking for anything else is a bug.
   if (original['type'] !== 'object') throw fatal('config_invalid', 'structured output schemas must have an object at the root');
-  const made = { jsonSchema: strictify(original) as Json, original };
+  // Sent with every request of the schema's stage, never changed: its JSON text is written once (request-json.ts).
+  const made = { jsonSchema: reusedJson(strictify(original) as Json), original };
   cache.set(schema, made);
   return made;
 }

@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../../llm/types.js';
+import { reusedJson } from '../../llm/request-json.js';
 import { fatal } from '../../errors.js';
 import type { ScenarioName } from '../../contracts/scenarios.js';
 import { SCENARIO_TABLE, type ScenarioSpec } from './scenarios.js';
@@ -46,7 +47,8 @@ export function synthMessages(scenario: ScenarioName, cfg: ScenarioConfig, perso
  * once here and each record adds only its persona turn (rendering it per record was ~3% of an LLM stage's CPU).
  */
 export function synthPrompt(scenario: ScenarioName, cfg: ScenarioConfig): (persona: string) => ChatMessage[] {
-  const system: ChatMessage = { role: 'system', content: systemText(scenario, cfg) };
+  // Shared read-only by every record of the stage, so its JSON text is written once per process (request-json.ts).
+  const system: ChatMessage = reusedJson({ role: 'system', content: systemText(scenario, cfg) });
   return (persona) => [system, personaTurn(persona)];
 }
 

@@ -52,6 +52,12 @@ const Reply = z.object({ persona: z.string(), tags: z.array(z.string()) });
 /** Requests each measured client sends before its clock starts (its keep-alive connections, JIT). */
 const WARMUP = 512;
 
+/** Calls `send(0 … n-1)` from `workers` loops, each sending its next call when its last one returns. */
+async function inWorkers(workers: number, n: number, send: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(workers, n) }, async () => { while (next < n) await send(next++); }));
+}
+
 export async function startSimProcess(latencyMs: number): Promise<{ url: string; stop: () => Promise<void> }> {
   const bin = fileURLToPath(new URL('../bin/personahub.mjs', import.meta.url));
   const child = spawn(process.execPath, [...(process.env.PERSONAHUB_BENCH_SIM_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bin, 'sim', '--port', '0', '--latency-ms', String(latencyMs)], { stdio: ['ignore', 'pipe', process.env.PERSONAHUB_BENCH_SIM_STDERR ? 'inherit' : 'ignore'] });
@@ -102,8 +108,7 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
   await client.structuredMode();
   const warmup = c.warmup ?? 0;
   if (warmup > 0) {
-    let w = 0;
-    await Promise.all(Array.from({ length: Math.min(warmup, c.maxInFlight) }, async () => { while (w < warmup) await one(w++); }));
+    await inWorkers(c.maxInFlight, warmup, one);
     latencies.length = 0;
     minLimit = c.maxInFlight;
   }
@@ -114,8 +119,7 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
   } else {
     // `callers` requests open at any time, each caller sending its next one when the last returns: a runtime
     // at full load, whose stage holds at most its maxInFlight records in process().
-    let next = 0;
-    await Promise.all(Array.from({ length: c.callers }, async () => { while (next < c.requests) await one(next++); }));
+    await inWorkers(c.callers, c.requests, one);
   }
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(watch);
@@ -144,25 +148,17 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
  */
 export async function rawFetchCeiling(url: string, requests: number, maxInFlight: number, latencyMs: number): Promise<{ achievedRps: number; ratio: number }> {
   const schema = z.toJSONSchema(Reply);
-  const run = (n: number) => {
-    let next = 0;
-    return Promise.all(
-    Array.from({ length: maxInFlight }, async () => {
-      while (next < n) {
-        const i = next++;
-        const r = await fetch(`${url}/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'personahub-sim-1', messages: [{ role: 'user', content: `document ${i} about salmon rivers and dams ${i % 97}` }], response_format: { type: 'json_schema', json_schema: { name: 'r', strict: true, schema } } }),
-        });
-        await r.json();
-      }
-    }),
-    );
+  const send = async (i: number) => {
+    const r = await fetch(`${url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'personahub-sim-1', messages: [{ role: 'user', content: `document ${i} about salmon rivers and dams ${i % 97}` }], response_format: { type: 'json_schema', json_schema: { name: 'r', strict: true, schema } } }),
+    });
+    await r.json();
   };
-  await run(WARMUP); // connections open before the clock starts, as for the client
+  await inWorkers(maxInFlight, WARMUP, send); // connections open before the clock starts, as for the client
   const t0 = performance.now();
-  await run(requests);
+  await inWorkers(maxInFlight, requests, send);
   const achievedRps = requests / ((performance.now() - t0) / 1000);
   return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)) };
 }
@@ -189,20 +185,11 @@ export async function rawHttpCeiling(url: string, requests: number, maxInFlight:
       req.on('error', reject);
       req.end(body);
     });
-  const run = (n: number) => {
-    let next = 0;
-    return Promise.all(
-    Array.from({ length: maxInFlight }, async () => {
-      while (next < n) {
-        const i = next++;
-        await post(JSON.stringify({ model: 'personahub-sim-1', messages: [{ role: 'user', content: `document ${i} about salmon rivers and dams ${i % 97}` }], response_format: { type: 'json_schema', json_schema: { name: 'r', strict: true, schema } } }));
-      }
-    }),
-    );
-  };
-  await run(WARMUP); // connections open before the clock starts, as for the client
+  const send = (i: number) =>
+    post(JSON.stringify({ model: 'personahub-sim-1', messages: [{ role: 'user', content: `document ${i} about salmon rivers and dams ${i % 97}` }], response_format: { type: 'json_schema', json_schema: { name: 'r', strict: true, schema } } }));
+  await inWorkers(maxInFlight, WARMUP, send); // connections open before the clock starts, as for the client
   const t0 = performance.now();
-  await run(requests);
+  await inWorkers(maxInFlight, requests, send);
   agent.destroy();
   const achievedRps = requests / ((performance.now() - t0) / 1000);
   return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)) };

@@ -5,6 +5,14 @@
  * fixed 200 ms latency and no faults. Two cases: concurrency-bound (rate limit far above 256 ÷ 0.2 s) and
  * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`. PERSONAHUB_BENCH_SIM_STDERR=1 shows
  * the simulator's log; PERSONAHUB_BENCH_SIM_NODE_ARGS passes node flags to it (e.g. "--cpu-prof --cpu-prof-dir=DIR").
+ *
+ * A concurrency-bound run is a whole number of waves (default 6,144 = 24 × 256). Each slot serves its requests one
+ * after another, so no client can finish N requests in less than ceil(N / maxInFlight) × latency: with the earlier
+ * 6,000 (23.4 waves) even a perfect client needed 24 × 200 ms, i.e. at most 0.977 of the ideal rate, and the ratio
+ * measured the partial last wave as much as the client. With whole waves the run's own ideal equals the ideal rate.
+ * Beside the whole-run ratio each case reports the mean time a request held its slot (`slotMs`): the steady-state
+ * rate of a full set of slots is maxInFlight ÷ slotMs (Little's law), so latency ÷ slotMs is the saturation a
+ * long-running stage sees, without the drain at the end of a finite run.
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -46,6 +54,15 @@ export interface LlmBenchResult extends LlmBenchCase {
   /** The adaptive in-flight cap at the end, and the lowest it went (maxInFlight when adaptive concurrency is off). */
   finalLimit: number;
   minLimit: number;
+  /** Mean time a measured request held its limiter slot (llm_request_seconds: from the slot to its release), ms. */
+  slotMs: number;
+}
+
+/** A bare ceiling: whole-run rate and ratio, and the mean request time (its slot time: a worker is its slot). */
+export interface CeilingResult {
+  achievedRps: number;
+  ratio: number;
+  slotMs: number;
 }
 
 const Reply = z.object({ persona: z.string(), tags: z.array(z.string()) });
@@ -56,6 +73,17 @@ const WARMUP = 512;
 async function inWorkers(workers: number, n: number, send: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(workers, n) }, async () => { while (next < n) await send(next++); }));
+}
+
+/** inWorkers, returning the mean time of a call in ms. */
+async function meanCallMs(workers: number, n: number, send: (i: number) => Promise<unknown>): Promise<number> {
+  let total = 0;
+  await inWorkers(workers, n, async (i) => {
+    const s = performance.now();
+    await send(i);
+    total += performance.now() - s;
+  });
+  return total / n;
 }
 
 export async function startSimProcess(latencyMs: number): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -93,6 +121,12 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
     { metrics },
   );
   const limitNow = async () => (await metrics.llmConcurrencyLimit.get()).values[0]?.value ?? c.maxInFlight;
+  // Sum and count of llm_request_seconds for the bench's calls (the probe is another stage), to subtract the warm-up.
+  const slotTotals = async () => {
+    const v = (await metrics.llmRequestSeconds.get()).values.filter((x) => x.labels.stage === 'bench');
+    const pick = (suffix: string) => v.find((x) => x.metricName?.endsWith(suffix))?.value ?? 0;
+    return { sum: pick('_sum'), count: pick('_count') };
+  };
   let minLimit = c.maxInFlight;
   const watch = setInterval(() => void limitNow().then((l) => (minLimit = Math.min(minLimit, l))), 50);
   const latencies: number[] = [];
@@ -112,6 +146,7 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
     latencies.length = 0;
     minLimit = c.maxInFlight;
   }
+  const slots0 = await slotTotals();
   const t0 = performance.now();
   if (c.callers === undefined) {
     // Every request offered at once: the limiter, not the caller, decides the pace.
@@ -122,6 +157,7 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
     await inWorkers(c.callers, c.requests, one);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const slots = await slotTotals();
   clearInterval(watch);
   const finalLimit = await limitNow();
   minLimit = Math.min(minLimit, finalLimit);
@@ -139,6 +175,7 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
     p99Ms: latencies[Math.floor(latencies.length * 0.99)]!,
     finalLimit,
     minLimit,
+    slotMs: (1000 * (slots.sum - slots0.sum)) / (slots.count - slots0.count),
   };
 }
 
@@ -146,7 +183,7 @@ export async function runLlmThroughputCase(c: LlmBenchCase, url: string): Promis
  * The same requests through bare `fetch` with `maxInFlight` workers and no limiter, retries or validation: the
  * ceiling this machine reaches with this simulator, to separate the LLM layer's overhead from the machine's.
  */
-export async function rawFetchCeiling(url: string, requests: number, maxInFlight: number, latencyMs: number): Promise<{ achievedRps: number; ratio: number }> {
+export async function rawFetchCeiling(url: string, requests: number, maxInFlight: number, latencyMs: number): Promise<CeilingResult> {
   const schema = z.toJSONSchema(Reply);
   const send = async (i: number) => {
     const r = await fetch(`${url}/chat/completions`, {
@@ -158,16 +195,16 @@ export async function rawFetchCeiling(url: string, requests: number, maxInFlight
   };
   await inWorkers(maxInFlight, WARMUP, send); // connections open before the clock starts, as for the client
   const t0 = performance.now();
-  await inWorkers(maxInFlight, requests, send);
+  const slotMs = await meanCallMs(maxInFlight, requests, send);
   const achievedRps = requests / ((performance.now() - t0) / 1000);
-  return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)) };
+  return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)), slotMs };
 }
 
 /**
  * The same requests through node:http with a keep-alive agent of `maxInFlight` sockets and nothing else: the
  * transport the client uses by default, bare.
  */
-export async function rawHttpCeiling(url: string, requests: number, maxInFlight: number, latencyMs: number): Promise<{ achievedRps: number; ratio: number }> {
+export async function rawHttpCeiling(url: string, requests: number, maxInFlight: number, latencyMs: number): Promise<CeilingResult> {
   const schema = z.toJSONSchema(Reply);
   const u = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: maxInFlight });
@@ -189,21 +226,21 @@ export async function rawHttpCeiling(url: string, requests: number, maxInFlight:
     post(JSON.stringify({ model: 'personahub-sim-1', messages: [{ role: 'user', content: `document ${i} about salmon rivers and dams ${i % 97}` }], response_format: { type: 'json_schema', json_schema: { name: 'r', strict: true, schema } } }));
   await inWorkers(maxInFlight, WARMUP, send); // connections open before the clock starts, as for the client
   const t0 = performance.now();
-  await inWorkers(maxInFlight, requests, send);
+  const slotMs = await meanCallMs(maxInFlight, requests, send);
   agent.destroy();
   const achievedRps = requests / ((performance.now() - t0) / 1000);
-  return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)) };
+  return { achievedRps, ratio: achievedRps / (maxInFlight / (latencyMs / 1000)), slotMs };
 }
 
 /**
  * At 200 ms latency and 256 in flight, in one run against one simulator process: the client (default transport,
  * adaptive concurrency on) concurrency-bound and rate-bound, the client over the openai package's fetch, and the
- * bare fetch and bare node:http ceilings. `requests` per case (default 6000).
+ * bare fetch and bare node:http ceilings. `requests` per concurrency-bound case (default 6,144: 24 whole waves of 256).
  */
-export async function runLlmThroughputBench(requests = 6000): Promise<{
+export async function runLlmThroughputBench(requests = 24 * 256): Promise<{
   cases: LlmBenchResult[];
-  rawFetch: { achievedRps: number; ratio: number };
-  rawHttp: { achievedRps: number; ratio: number };
+  rawFetch: CeilingResult;
+  rawHttp: CeilingResult;
 }> {
   const sim = await startSimProcess(200);
   try {
@@ -234,7 +271,7 @@ export const llmThroughput: Benchmark = {
   name: 'llm',
   description: 'LLM layer: achieved ÷ ideal requests/s at 200 ms simulated latency and 256 in flight (simulator in its own process)',
   async run() {
-    const { cases, rawFetch, rawHttp } = await runLlmThroughputBench(6000);
+    const { cases, rawFetch, rawHttp } = await runLlmThroughputBench();
     const at = new Date().toISOString();
     const machine = `${cpus().length} cores, load avg ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`;
     const out: BenchResult[] = [];
@@ -245,6 +282,11 @@ export const llmThroughput: Benchmark = {
       const conditions = `${c.requests} requests ${offered}${warm}, maxInFlight ${c.maxInFlight}, ${c.latencyMs} ms latency, ${c.requestsPerMinute} rpm (ideal ${c.idealRps.toFixed(0)}/s), ${machine}`;
       out.push({ name: `llm.throughput.${key}.ratio`, value: Math.round(c.ratio * 1000) / 1000, unit: 'achieved/ideal', conditions, at });
       out.push({ name: `llm.throughput.${key}.rps`, value: Math.round(c.achievedRps), unit: 'requests/s', conditions, at });
+      if (key === 'concurrency-bound-callers') {
+        // Steady state (Little's law): a full set of slots sustains maxInFlight ÷ slotMs, i.e. latency ÷ slotMs of ideal.
+        out.push({ name: `llm.throughput.${key}.slot-ms`, value: Math.round(c.slotMs * 10) / 10, unit: 'ms per request (mean slot time)', conditions, at });
+        out.push({ name: `llm.throughput.${key}.steady-ratio`, value: Math.round((c.latencyMs / c.slotMs) * 1000) / 1000, unit: 'latency/slot time', conditions, at });
+      }
     }
     out.push({
       name: 'llm.throughput.bare-fetch-ceiling.ratio',
@@ -260,19 +302,26 @@ export const llmThroughput: Benchmark = {
       conditions: `same requests via bare node:http (keep-alive agent, 256 sockets), 256 workers, no limiter/retries/validation, after ${WARMUP} warm-up requests, ${machine}`,
       at,
     });
+    out.push({
+      name: 'llm.throughput.bare-http-ceiling.slot-ms',
+      value: Math.round(rawHttp.slotMs * 10) / 10,
+      unit: 'ms per request (mean)',
+      conditions: `the bare node:http run above: mean request time, which is each worker's slot time, ${machine}`,
+      at,
+    });
     return out;
   },
 };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const n = Number(process.argv[2] ?? 6000);
+  const n = Number(process.argv[2] ?? 24 * 256);
   const { cases, rawFetch, rawHttp } = await runLlmThroughputBench(n);
   for (const r of cases)
     console.log(
-      `${r.name}: ${r.requests} req in ${r.seconds.toFixed(2)} s = ${r.achievedRps.toFixed(0)} req/s; ideal ${r.idealRps.toFixed(0)} req/s; ratio ${r.ratio.toFixed(3)}; p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms; in-flight cap ${r.finalLimit} at the end, ${r.minLimit} at the lowest`,
+      `${r.name}: ${r.requests} req in ${r.seconds.toFixed(2)} s = ${r.achievedRps.toFixed(0)} req/s; ideal ${r.idealRps.toFixed(0)} req/s; ratio ${r.ratio.toFixed(3)}; slot ${r.slotMs.toFixed(1)} ms per request; p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms; in-flight cap ${r.finalLimit} at the end, ${r.minLimit} at the lowest`,
     );
-  console.log(`raw fetch ceiling (no limiter/retries/validation): ${rawFetch.achievedRps.toFixed(0)} req/s; ratio ${rawFetch.ratio.toFixed(3)}`);
-  console.log(`raw node:http ceiling (keep-alive agent): ${rawHttp.achievedRps.toFixed(0)} req/s; ratio ${rawHttp.ratio.toFixed(3)}; load ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`raw fetch ceiling (no limiter/retries/validation): ${rawFetch.achievedRps.toFixed(0)} req/s; ratio ${rawFetch.ratio.toFixed(3)}; ${rawFetch.slotMs.toFixed(1)} ms per request`);
+  console.log(`raw node:http ceiling (keep-alive agent): ${rawHttp.achievedRps.toFixed(0)} req/s; ratio ${rawHttp.ratio.toFixed(3)}; ${rawHttp.slotMs.toFixed(1)} ms per request; load ${loadavg()[0]!.toFixed(1)}`);
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   // The load average matters: on a shared 2-core box the simulator and the client compete for the same cores.

@@ -3,7 +3,8 @@
  *
  * The simulator runs in its own process (`personahub sim`), so the client's event loop is measured alone, with a
  * fixed 200 ms latency and no faults. Two cases: concurrency-bound (rate limit far above 256 ÷ 0.2 s) and
- * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`. PERSONAHUB_BENCH_SIM_STDERR=1 shows
+ * rate-bound (limit below it). Run: `npx tsx bench/llm-throughput.ts [requests]`, or `… --alternate [rounds] [requests]`
+ * for alternating rounds of the client and bare node:http. PERSONAHUB_BENCH_SIM_STDERR=1 shows
  * the simulator's log; PERSONAHUB_BENCH_SIM_NODE_ARGS passes node flags to it (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  *
  * A concurrency-bound run is a whole number of waves (default 6,144 = 24 × 256). Each slot serves its requests one
@@ -313,7 +314,31 @@ export const llmThroughput: Benchmark = {
   },
 };
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/**
+ * `rounds` alternating pairs against one simulator: the client from 512 callers (the runtime's shape), then bare
+ * node:http, so both see the same machine state; one line per round. Alternation is what makes a 1% difference
+ * readable on a shared machine, where the load moves between consecutive runs.
+ */
+export async function alternateClientAndBare(rounds: number, requests = 24 * 256): Promise<void> {
+  const sim = await startSimProcess(200);
+  try {
+    await runLlmThroughputCase({ name: 'warmup', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests: 512 }, sim.url);
+    for (let r = 1; r <= rounds; r++) {
+      const load = loadavg()[0]!;
+      const c = await runLlmThroughputCase({ name: 'client', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests, warmup: WARMUP, callers: 512 }, sim.url);
+      const b = await rawHttpCeiling(sim.url, requests, 256, 200);
+      console.log(
+        `round ${r} (load ${load.toFixed(1)}): client ${c.ratio.toFixed(3)} of ideal, slot ${c.slotMs.toFixed(1)} ms (steady ${(c.latencyMs / c.slotMs).toFixed(3)}), cap ≥ ${c.minLimit}; bare node:http ${b.ratio.toFixed(3)}, ${b.slotMs.toFixed(1)} ms`,
+      );
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === '--alternate') {
+  await alternateClientAndBare(Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 24 * 256));
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const n = Number(process.argv[2] ?? 24 * 256);
   const { cases, rawFetch, rawHttp } = await runLlmThroughputBench(n);
   for (const r of cases)

@@ -51,8 +51,7 @@ export function realLlmProfile(config: Config, llm: { url: string; model: string
   config.llm.endpoint.breakerFailures = Math.max(config.llm.endpoint.breakerFailures, 8);
   config.llm.params.max_tokens = Math.min(config.llm.params.max_tokens, 768);
   // A fixed sampling seed: llama.cpp then answers the same prompt the same way on one machine (reproducible runs).
-  const params = config.llm.params as typeof config.llm.params & { seed?: number };
-  params.seed ??= 7;
+  config.llm.params.seed ??= 7;
   config.stages.extract.maxPersonas = Math.min(config.stages.extract.maxPersonas, 1);
   config.stages.extract.maxInputTokens = Math.min(config.stages.extract.maxInputTokens, 600);
   config.stages.expand.maxHops = Math.min(config.stages.expand.maxHops, 1);

@@ -56,6 +56,16 @@ function sanitizeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'reply';
 }
 
+/**
+ * The sampling params for a call's `reasks`-th re-ask: a fixed seed moves on by one per re-ask. A seeded server
+ * (llama.cpp) answers the same prompt under the same seed the same way, and a re-ask's prompt differs only by the
+ * bad reply and a short note: measured with a 0.5B model stuck in a repetition loop, three attempts under seed 7
+ * gave the same 768-token loop each time. Without a configured seed nothing is added (the server's own randomness).
+ */
+function reaskSeed(params: Params, reasks: number): Params {
+  return reasks === 0 || params.seed === undefined ? params : { ...params, seed: params.seed + reasks };
+}
+
 function estimateTokens(messages: ChatMessage[]): number {
   return messages.reduce((n, m) => n + Math.ceil(m.content.length / 4) + 4, 0);
 }
@@ -208,6 +218,7 @@ export class OpenAiLlmClient implements LlmClient {
     }
     if (transport === 'batch') {
       const r = await this.completeInBatch(req, { model, params, labels, jsonSchema, original });
+      if (params.seed !== undefined) recorded.seed = reaskSeed(params, r.attempts - 1).seed!;
       if (key === undefined) return { ...r, params: recorded };
       if (cacheMode === 'read-write')
         this.cache!.put({ key, model: r.model, simulated: r.simulated, reply: r.value, usage: r.usage, stage: req.stage, createdAt: new Date().toISOString() });
@@ -215,6 +226,8 @@ export class OpenAiLlmClient implements LlmClient {
     }
     const { mode } = await this.structuredMode(model, req.signal);
     let messages = req.messages;
+    // Malformed replies re-asked so far: each re-ask uses the next seed (reaskSeed).
+    let reasks = 0;
     const usage = { inputTokens: 0, outputTokens: 0 };
     let simulated = false;
     let replyModel = model;
@@ -222,7 +235,7 @@ export class OpenAiLlmClient implements LlmClient {
     const { value, attempts } = await this.withRetries(labels, req.signal, (n, callId) =>
       this.attempt(labels, 'chat', estimateTokens(messages), req.signal, async (signal) => {
         const sent = structuredRequest(mode, sanitizeName(req.schemaName), jsonSchema, messages);
-        const body = { model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(params) };
+        const body = { model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(reaskSeed(params, reasks)) };
         const { data, header } = await this.chat(body, { signal, timeoutMs, headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) } });
         const input = data.usage?.prompt_tokens ?? 0;
         const output = data.usage?.completion_tokens ?? 0;
@@ -243,6 +256,7 @@ export class OpenAiLlmClient implements LlmClient {
                 { role: 'assistant', content: parsed.content.slice(0, 4000) },
                 { role: 'user', content: `That reply was not usable (${parsed.reason}). Reply again with only a JSON object that satisfies the schema.` },
               ];
+              reasks++;
               throw parsed;
             }
             return parsed;
@@ -250,6 +264,8 @@ export class OpenAiLlmClient implements LlmClient {
         };
       }),
     );
+    // The seed that produced the reply is the one recorded (a re-asked call was answered under a later seed).
+    if (params.seed !== undefined) recorded.seed = reaskSeed(params, reasks).seed!;
     if (key === undefined) return { value, model: replyModel, simulated, usage, attempts, params: recorded };
     if (cacheMode === 'read-write')
       this.cache!.put({ key, model: replyModel, simulated, reply: value, usage, stage: req.stage, createdAt: new Date().toISOString() });
@@ -275,7 +291,7 @@ export class OpenAiLlmClient implements LlmClient {
       if (this.budgets && budgets.length > 0) do await this.budgets.whenOpen(budgets, req.signal);
       while (!this.budgets.tryCount(budgets));
       const sent = structuredRequest(mode, sanitizeName(req.schemaName), c.jsonSchema, messages);
-      const body = { model: c.model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(c.params) };
+      const body = { model: c.model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(reaskSeed(c.params, asked - 1)) };
       let data: OpenAI.Chat.Completions.ChatCompletion;
       try {
         data = await this.batchQueue.run(body, req.signal);

@@ -133,6 +133,8 @@ export const LlmConfig = z
         temperature: z.number().min(0).max(2).default(0.7),
         top_p: z.number().min(0).max(1).default(1),
         max_tokens: z.number().int().positive().default(1024),
+        // Kept, not stripped: the real-model profile's fixed seed was dropped here before, so it never reached the server.
+        seed: z.number().int().optional(),
       })
       .prefault({}),
     stages: z.record(z.string(), CallOverride).default({}).describe('Per-stage model/params/timeout overrides'),

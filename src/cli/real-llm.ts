@@ -50,8 +50,9 @@ export function realLlmProfile(config: Config, llm: { url: string; model: string
   config.llm.endpoint.timeoutMs = Math.max(config.llm.endpoint.timeoutMs, 600_000);
   config.llm.endpoint.breakerFailures = Math.max(config.llm.endpoint.breakerFailures, 8);
   config.llm.params.max_tokens = Math.min(config.llm.params.max_tokens, 768);
-  // A fixed sampling seed: llama.cpp then answers the same prompt the same way on one machine (reproducible runs).
-  config.llm.params.seed ??= 7;
+  // No fixed seed. Measured 2026-11-28 with seed 7 (before, the config schema dropped it, so it was never sent): the
+  // 0.5B then echoed the whole recipe page as its persona on every run. A seed set in the config is sent, and each
+  // re-ask after a malformed reply moves it on by one.
   config.stages.extract.maxPersonas = Math.min(config.stages.extract.maxPersonas, 1);
   config.stages.extract.maxInputTokens = Math.min(config.stages.extract.maxInputTokens, 600);
   config.stages.expand.maxHops = Math.min(config.stages.expand.maxHops, 1);

@@ -69,6 +69,8 @@ export interface CeilingResult {
 const Reply = z.object({ persona: z.string(), tags: z.array(z.string()) });
 /** Requests each measured client sends before its clock starts (its keep-alive connections, JIT). */
 const WARMUP = 512;
+/** Requests per concurrency-bound case: 24 whole waves of 256 (see the header). */
+const WHOLE_WAVES = 24 * 256;
 
 /** Calls `send(0 … n-1)` from `workers` loops, each sending its next call when its last one returns. */
 async function inWorkers(workers: number, n: number, send: (i: number) => Promise<unknown>): Promise<void> {
@@ -238,7 +240,7 @@ export async function rawHttpCeiling(url: string, requests: number, maxInFlight:
  * adaptive concurrency on) concurrency-bound and rate-bound, the client over the openai package's fetch, and the
  * bare fetch and bare node:http ceilings. `requests` per concurrency-bound case (default 6,144: 24 whole waves of 256).
  */
-export async function runLlmThroughputBench(requests = 24 * 256): Promise<{
+export async function runLlmThroughputBench(requests = WHOLE_WAVES): Promise<{
   cases: LlmBenchResult[];
   rawFetch: CeilingResult;
   rawHttp: CeilingResult;
@@ -319,7 +321,7 @@ export const llmThroughput: Benchmark = {
  * node:http, so both see the same machine state; one line per round. Alternation is what makes a 1% difference
  * readable on a shared machine, where the load moves between consecutive runs.
  */
-export async function alternateClientAndBare(rounds: number, requests = 24 * 256): Promise<void> {
+export async function alternateClientAndBare(rounds: number, requests = WHOLE_WAVES): Promise<void> {
   const sim = await startSimProcess(200);
   try {
     await runLlmThroughputCase({ name: 'warmup', maxInFlight: 256, latencyMs: 200, requestsPerMinute: 1e7, requests: 512 }, sim.url);
@@ -336,10 +338,11 @@ export async function alternateClientAndBare(rounds: number, requests = 24 * 256
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === '--alternate') {
-  await alternateClientAndBare(Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 24 * 256));
-} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const n = Number(process.argv[2] ?? 24 * 256);
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain && process.argv[2] === '--alternate') {
+  await alternateClientAndBare(Number(process.argv[3] ?? 10), Number(process.argv[4] ?? WHOLE_WAVES));
+} else if (isMain) {
+  const n = Number(process.argv[2] ?? WHOLE_WAVES);
   const { cases, rawFetch, rawHttp } = await runLlmThroughputBench(n);
   for (const r of cases)
     console.log(

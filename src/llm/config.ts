@@ -128,15 +128,13 @@ export const LlmConfig = z
         'How structured replies are requested: auto probes the endpoint once per model (json_schema, then json_object with schema, then json_object, then prompt); see docs/llm.md',
       ),
     embeddingModel: z.string().default('personahub-sim-embed-1'),
-    params: z
-      .object({
-        temperature: z.number().min(0).max(2).default(0.7),
-        top_p: z.number().min(0).max(1).default(1),
-        max_tokens: z.number().int().positive().default(1024),
-        // Kept, not stripped: the real-model profile's fixed seed was dropped here before, so it never reached the server.
-        seed: z.number().int().optional(),
-      })
-      .prefault({}),
+    // SamplingParams with defaults, derived rather than listed again: a separate list here once lacked `seed`, so zod
+    // stripped a configured seed and it never reached the server.
+    params: SamplingParams.extend({
+      temperature: SamplingParams.shape.temperature.unwrap().default(0.7),
+      top_p: SamplingParams.shape.top_p.unwrap().default(1),
+      max_tokens: SamplingParams.shape.max_tokens.unwrap().default(1024),
+    }).prefault({}),
     stages: z.record(z.string(), CallOverride).default({}).describe('Per-stage model/params/timeout overrides'),
     scenarios: z.record(z.string(), CallOverride).default({}).describe('Per-scenario overrides (win over the stage\'s)'),
     prices: z.record(z.string(), ModelPrice).default({}).describe('Price table by model name (exact, else longest prefix), for cost estimates'),

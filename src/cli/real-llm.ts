@@ -50,6 +50,11 @@ export function realLlmProfile(config: Config, llm: { url: string; model: string
   config.llm.endpoint.timeoutMs = Math.max(config.llm.endpoint.timeoutMs, 600_000);
   config.llm.endpoint.breakerFailures = Math.max(config.llm.endpoint.breakerFailures, 8);
   config.llm.params.max_tokens = Math.min(config.llm.params.max_tokens, 768);
+  // A small model's bad replies (a pasted page, a loop cut off at max_tokens) come one attempt at a time: measured
+  // 2026-11-28 with the 0.5B, 3 re-asks in a row failed for one page in 9 extract calls, the next call on it passed.
+  // Each extra re-ask costs one call; a dead letter costs the record.
+  config.llm.endpoint.maxMalformedReplies = Math.max(config.llm.endpoint.maxMalformedReplies, 5);
+  config.llm.endpoint.maxAttempts = Math.max(config.llm.endpoint.maxAttempts, 8);
   // No fixed seed. Measured 2026-11-28 with seed 7 (before, the config schema dropped it, so it was never sent): the
   // 0.5B then echoed the whole recipe page as its persona on every run. A seed set in the config is sent, and each
   // re-ask after a malformed reply moves it on by one.

@@ -77,9 +77,27 @@ class MalformedReply extends PersonahubError {
   constructor(
     readonly reason: string,
     readonly content: string,
+    /** The reply stopped at max_tokens: incomplete, so there is nothing in it to correct. */
+    readonly cutOff = false,
   ) {
     super('poison', 'llm_malformed_reply', `malformed LLM reply: ${reason}`);
   }
+}
+
+/**
+ * The conversation that re-asks after `bad`: the original, the bad reply and a note on what was wrong, so the model
+ * can correct it. A reply cut off at max_tokens is not echoed, only named: seen with the real 0.5B model, such a
+ * reply is a repetition loop ("… adds to the heat, adds to the heat …"); echoed, it adds up to max_tokens of prompt
+ * to evaluate and hands the model the loop to continue.
+ */
+function reaskMessages(original: ChatMessage[], bad: MalformedReply): ChatMessage[] {
+  if (bad.cutOff)
+    return [...original, { role: 'user', content: 'Your last reply was cut off before it ended. Reply again with only a complete JSON object that satisfies the schema, and keep it short.' }];
+  return [
+    ...original,
+    { role: 'assistant', content: bad.content.slice(0, 4000) },
+    { role: 'user', content: `That reply was not usable (${bad.reason}). Reply again with only a JSON object that satisfies the schema.` },
+  ];
 }
 
 export class OpenAiLlmClient implements LlmClient {
@@ -248,14 +266,9 @@ export class OpenAiLlmClient implements LlmClient {
         return {
           usage: data.usage ? { input, output, cachedInput } : undefined,
           use: () => {
-            const parsed = this.parseReply(data, req.schema, original, labels);
+            const parsed = this.parseReply(data, req, original, labels);
             if (parsed instanceof MalformedReply) {
-              // Re-ask with the original conversation plus the bad reply and what was wrong with it.
-              messages = [
-                ...req.messages,
-                { role: 'assistant', content: parsed.content.slice(0, 4000) },
-                { role: 'user', content: `That reply was not usable (${parsed.reason}). Reply again with only a JSON object that satisfies the schema.` },
-              ];
+              messages = reaskMessages(req.messages, parsed);
               reasks++;
               throw parsed;
             }
@@ -307,7 +320,7 @@ export class OpenAiLlmClient implements LlmClient {
       this.budgets?.charge(budgets, input + output, cost);
       this.metrics.llmRequests.inc({ ...c.labels, outcome: 'batch' });
       const replyModel = data.model || c.model;
-      const parsed = this.parseReply(data, req.schema, c.original, c.labels);
+      const parsed = this.parseReply(data, req, c.original, c.labels);
       if (!(parsed instanceof MalformedReply)) {
         const simulated = data.system_fingerprint === SIMULATOR_FINGERPRINT || replyModel.startsWith(SIM_MODEL_PREFIX);
         return { value: parsed, model: replyModel, simulated, usage, attempts: asked };
@@ -317,11 +330,7 @@ export class OpenAiLlmClient implements LlmClient {
         throw poison('llm_malformed_reply', parsed.message);
       }
       this.metrics.llmRetries.inc({ ...c.labels, code: 'llm_malformed_reply' });
-      messages = [
-        ...req.messages,
-        { role: 'assistant', content: parsed.content.slice(0, 4000) },
-        { role: 'user', content: `That reply was not usable (${parsed.reason}). Reply again with only a JSON object that satisfies the schema.` },
-      ];
+      messages = reaskMessages(req.messages, parsed);
     }
   }
 
@@ -362,16 +371,23 @@ export class OpenAiLlmClient implements LlmClient {
     return { value: r.data, model: entry.model, simulated: entry.simulated, usage: entry.usage, attempts: 0, params, cache: { hit: true, key } };
   }
 
-  private parseReply<T>(data: OpenAI.Chat.Completions.ChatCompletion, schema: z.ZodType<T>, original: Record<string, unknown>, labels: Labels): T | MalformedReply {
+  private parseReply<T>(
+    data: OpenAI.Chat.Completions.ChatCompletion,
+    req: Pick<StructuredRequest<T>, 'schema' | 'check'>,
+    original: Record<string, unknown>,
+    labels: Labels,
+  ): T | MalformedReply {
     const choice = data.choices?.[0];
     if (!choice) return new MalformedReply('no choices in the reply', '');
     const content = choice.message?.content ?? '';
     if (choice.message?.refusal) return new MalformedReply('the model refused', content);
-    if (choice.finish_reason === 'length') return new MalformedReply('the reply was cut off at max_tokens', content);
+    if (choice.finish_reason === 'length') return new MalformedReply('the reply was cut off at max_tokens', content, true);
     const got = extractJson(content);
     if (!got.ok) return new MalformedReply(got.reason, content);
-    const r = schema.safeParse(dropNulls(got.value, original));
+    const r = req.schema.safeParse(dropNulls(got.value, original));
     if (r.success) {
+      const unfit = req.check?.(r.data);
+      if (unfit !== undefined) return new MalformedReply(unfit, content);
       if (got.repaired !== 'none') this.metrics.llmReplyRepairs.inc({ ...labels, how: got.repaired });
       return r.data;
     }

@@ -20,6 +20,13 @@ export interface StructuredRequest<T> {
   /** Output contract: sent as a strict json_schema response format and used to validate the reply. */
   schema: z.ZodType<T>;
   schemaName: string;
+  /**
+   * A check the schema cannot express because it depends on this call's input (extract: a persona must not be a
+   * passage pasted from the page). It runs on a schema-valid reply; a returned reason makes the reply malformed:
+   * re-asked with that reason like a schema failure, and after `maxMalformedReplies` the call fails
+   * `llm_malformed_reply` with it. Not applied to replies answered from the response cache (checked when stored).
+   */
+  check?: (value: T) => string | undefined;
   /** Override of the configured model / sampling params for this call. */
   model?: string;
   params?: { temperature?: number; top_p?: number; max_tokens?: number; seed?: number };

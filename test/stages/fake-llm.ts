@@ -12,6 +12,9 @@ export function fakeLlm(reply: (req: StructuredRequest<unknown>) => unknown) {
     async complete<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>> {
       requests.push(req as StructuredRequest<unknown>);
       const value = req.schema.parse(reply(req as StructuredRequest<unknown>));
+      // As the real client after its re-asks: a reply the request's own check rejects fails the call.
+      const unfit = req.check?.(value);
+      if (unfit !== undefined) throw new Error(`llm_malformed_reply: ${unfit}`);
       return {
         value,
         model: 'fake-model',

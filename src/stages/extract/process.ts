@@ -9,6 +9,7 @@ import { DATAFLOW_TOPICS } from '../topics.js';
 import { hop0Budget } from '../expand/budget.js';
 import { EXTRACT_PROMPT, extractMessages, extractReplySchema } from './prompt.js';
 import type { ExtractConfig } from './spec.js';
+import { copiedPassage } from './page-copy.js';
 
 export const EXTRACT_STAGE = 'extract';
 
@@ -40,6 +41,19 @@ export const extractStageConfig = (config: Pick<Config, 'stages'>): ExtractStage
   maxPersonasPerDocument: config.stages.expand.maxPersonasPerDocument,
 });
 
+/** Why a reply's personas are unusable because one pastes the page, or undefined when none does. */
+export function pastedPersona(personas: ReadonlyArray<{ persona: string }>, page: string): string | undefined {
+  for (const [i, p] of personas.entries()) {
+    const passage = copiedPassage(p.persona, page);
+    if (passage !== undefined)
+      return (
+        `personas.${i}.persona repeats the document word for word ("${passage} …"); a persona describes a kind of ` +
+        'person who would read or write the document, in your own words'
+      );
+  }
+  return undefined;
+}
+
 export function createExtractStage(cfg: ExtractStageConfig, deps: StageDeps): Stage<WebDocument> {
   const maxPerDoc = cfg.maxPersonasPerDocument;
   const replySchema = extractReplySchema(cfg);
@@ -59,6 +73,8 @@ export function createExtractStage(cfg: ExtractStageConfig, deps: StageDeps): St
         messages: extractMessages(cfg, { url: doc.url, text }),
         schema: replySchema,
         schemaName: 'personas',
+        // A pasted passage is not a persona (page-copy.ts): the reply is re-asked, and dead-lettered if it stays so.
+        check: (reply) => pastedPersona(reply.personas, text),
         signal: ctx.signal,
       });
       // The same persona text under two perspectives is one persona: keep the first, by id.

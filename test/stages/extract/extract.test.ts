@@ -116,3 +116,33 @@ describe('LLM call signal', () => {
     expect(fake.requests[0]!.signal).toBe(controller.signal);
   });
 });
+
+describe('a persona that pastes the page', () => {
+  const recipe = {
+    ...doc,
+    id: 'doc-dal',
+    text:
+      'Rinse the red lentils until the water runs clear, then simmer with 800 ml of water, half a teaspoon of ' +
+      'turmeric and a pinch of salt for 20 minutes, whisking at the end for a creamy texture. For the tadka, heat ' +
+      'two tablespoons of ghee until shimmering, add cumin seeds, garlic and a dried chilli, and pour it over the dal.',
+  };
+  const pasted = { perspective: 'read', persona: 'rinse the red lentils until the water runs clear, then simmer with 800 ml' };
+  const own = { perspective: 'write', persona: 'A home cook who writes weeknight dal recipes for beginners' };
+
+  it('makes the reply unusable: the call fails with a reason naming the persona and the passage', async () => {
+    const fake = fakeLlm(() => ({ personas: [own, pasted] }));
+    const stage = createExtractStage(extractStageConfig(Config.parse({})), { llm: fake.client, logger: silentLogger });
+    const err = await Promise.resolve(stage.process(recipe, ctx())).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/personas\.1\.persona repeats the document word for word \("rinse the red lentils until the water runs clear then/);
+  });
+
+  it('passes personas in their own words; the request carries the check for the client to re-ask on', async () => {
+    const fake = fakeLlm(() => ({ personas: [own] }));
+    const stage = createExtractStage(extractStageConfig(Config.parse({})), { llm: fake.client, logger: silentLogger });
+    const out = outputsOf(await stage.process(recipe, ctx()));
+    expect(out.map((o) => (o.value as Persona).text)).toEqual([own.persona]);
+    const check = fake.requests[0]!.check!;
+    expect(check({ personas: [pasted] })).toContain('personas.0.persona');
+    expect(check({ personas: [own] })).toBeUndefined();
+  });
+});

@@ -80,24 +80,33 @@ class MalformedReply extends PersonahubError {
     /** The reply stopped at max_tokens: incomplete, so there is nothing in it to correct. */
     readonly cutOff = false,
   ) {
-    super('poison', 'llm_malformed_reply', `malformed LLM reply: ${reason}`);
+    super('poison', 'llm_malformed_reply', `malformed LLM reply: ${reason}; the reply: ${excerpt(content)}`);
   }
 }
 
 /**
- * The conversation that re-asks after `bad`: the original, the bad reply and a note on what was wrong, so the model
- * can correct it. A reply cut off at max_tokens is not echoed, only named: seen with the real 0.5B model, such a
- * reply is a repetition loop ("… adds to the heat, adds to the heat …"); echoed, it adds up to max_tokens of prompt
- * to evaluate and hands the model the loop to continue.
+ * A bounded view of a reply for an error message and so a dead letter's reason: an operator (and a test's failure
+ * output) sees what the model sent, not only that it was unusable. Never part of a re-ask note.
  */
-function reaskMessages(original: ChatMessage[], bad: MalformedReply): ChatMessage[] {
+function excerpt(content: string, each = 100): string {
+  if (content.length <= 2 * each + 20) return JSON.stringify(content);
+  return `${content.length} chars, ${JSON.stringify(content.slice(0, each))} … ${JSON.stringify(content.slice(-each))}`;
+}
+
+/**
+ * The conversation for re-ask number `n` (1 = the first) after `bad`. The first re-ask is the original, the bad
+ * reply and a note on what was wrong, so the model can correct it. Later ones are the original and the note only:
+ * seen with the real 0.5B model, a model shown its bad reply tends to write it again (a pasted page stayed pasted
+ * for 5 attempts in a row), so after one correction that did not take, a fresh answer is the better chance.
+ * A reply cut off at max_tokens is never echoed: it is incomplete, from a small model usually a repetition loop
+ * ("… adds to the heat, adds to the heat …") that would add up to max_tokens of prompt and invite more of the same.
+ */
+function reaskMessages(original: ChatMessage[], bad: MalformedReply, n: number): ChatMessage[] {
   if (bad.cutOff)
     return [...original, { role: 'user', content: 'Your last reply was cut off before it ended. Reply again with only a complete JSON object that satisfies the schema, and keep it short.' }];
-  return [
-    ...original,
-    { role: 'assistant', content: bad.content.slice(0, 4000) },
-    { role: 'user', content: `That reply was not usable (${bad.reason}). Reply again with only a JSON object that satisfies the schema.` },
-  ];
+  const note = `That reply was not usable (${bad.reason}). Reply again with only a JSON object that satisfies the schema.`;
+  if (n > 1) return [...original, { role: 'user', content: note.replace('That reply', 'Your last reply') }];
+  return [...original, { role: 'assistant', content: bad.content.slice(0, 4000) }, { role: 'user', content: note }];
 }
 
 export class OpenAiLlmClient implements LlmClient {
@@ -268,8 +277,8 @@ export class OpenAiLlmClient implements LlmClient {
           use: () => {
             const parsed = this.parseReply(data, req, original, labels);
             if (parsed instanceof MalformedReply) {
-              messages = reaskMessages(req.messages, parsed);
               reasks++;
+              messages = reaskMessages(req.messages, parsed, reasks);
               throw parsed;
             }
             return parsed;
@@ -330,7 +339,7 @@ export class OpenAiLlmClient implements LlmClient {
         throw poison('llm_malformed_reply', parsed.message);
       }
       this.metrics.llmRetries.inc({ ...c.labels, code: 'llm_malformed_reply' });
-      messages = reaskMessages(req.messages, parsed);
+      messages = reaskMessages(req.messages, parsed, asked);
     }
   }
 

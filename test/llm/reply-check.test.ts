@@ -78,6 +78,20 @@ describe("a request's reply check", () => {
     await client.close();
   });
 
+  it('only the first re-ask shows the model its bad reply; later ones ask afresh with the note', async () => {
+    const s = await scriptedServer(['parrot', 'parrot', 'kestrel']);
+    const client = clientAt(s.url);
+    const r = await client.complete(ask);
+    expect(r.value).toEqual({ word: 'kestrel' });
+    const [first, second, third] = s.asked;
+    expect(second!.slice(0, first!.length)).toEqual(first);
+    expect(second!.map((m) => m.role)).toEqual([...first!.map((m) => m.role), 'assistant', 'user']);
+    expect(third!.slice(0, -1)).toEqual(first);
+    expect(third!.at(-1)).toMatchObject({ role: 'user' });
+    expect(third!.at(-1)!.content).toContain('word repeats the question');
+    await client.close();
+  });
+
   it('a reply the check keeps rejecting fails llm_malformed_reply with the reason after maxMalformedReplies', async () => {
     const s = await scriptedServer(['parrot']);
     const client = clientAt(s.url);
@@ -95,6 +109,18 @@ describe("a request's reply check", () => {
     const r = await client.complete(unchecked);
     expect(r.value).toEqual({ word: 'parrot' });
     expect(s.asked).toHaveLength(1);
+    await client.close();
+  });
+});
+
+describe('the error of a call that stays malformed', () => {
+  it("names the reason and shows the model's last reply, bounded at both ends", async () => {
+    const long = `lentils${'x'.repeat(400)}ghee`;
+    const s = await scriptedServer([long]);
+    const client = clientAt(s.url);
+    const err = (await client.complete({ ...ask, check: () => 'always wrong' }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/^malformed LLM reply: always wrong; the reply: \d+ chars, "\{\\"word\\":\\"lentilsx+" … "x+ghee\\"\}"$/);
+    expect(err.message.length).toBeLessThan(300);
     await client.close();
   });
 });

@@ -9,7 +9,7 @@ import { createMetrics, type Metrics } from '../metrics/catalogue.js';
 import { SIM_MODEL_PREFIX, SIMULATOR_FINGERPRINT, SIMULATOR_HEADER, CALL_ID_HEADER } from '../sim/labels.js';
 import { backoffMs, sleep } from './backoff.js';
 import { classifyAttemptError, isEndpointFailure } from './classify-error.js';
-import { LlmConfig, type LlmConfigInput } from './config.js';
+import { LlmConfig, type LlmConfigInput, type SamplingParams } from './config.js';
 import { sharedEndpoint, type EndpointShared } from './endpoint.js';
 import { UsageLedger, type Labels } from './ledger.js';
 import { probeStructuredOutput, type ProbeResult } from './probe-structured.js';
@@ -70,7 +70,7 @@ function estimateTokens(messages: ChatMessage[]): number {
   return messages.reduce((n, m) => n + Math.ceil(m.content.length / 4) + 4, 0);
 }
 
-type Params = { temperature?: number; top_p?: number; max_tokens?: number; seed?: number };
+type Params = SamplingParams;
 
 /** Marker for a reply that arrived but cannot be used; retried by re-asking. */
 class MalformedReply extends PersonahubError {
@@ -104,9 +104,9 @@ function excerpt(content: string, each = 100): string {
 function reaskMessages(original: ChatMessage[], bad: MalformedReply, n: number): ChatMessage[] {
   if (bad.cutOff)
     return [...original, { role: 'user', content: 'Your last reply was cut off before it ended. Reply again with only a complete JSON object that satisfies the schema, and keep it short.' }];
-  const note = `That reply was not usable (${bad.reason}). Reply again with only a JSON object that satisfies the schema.`;
-  if (n > 1) return [...original, { role: 'user', content: note.replace('That reply', 'Your last reply') }];
-  return [...original, { role: 'assistant', content: bad.content.slice(0, 4000) }, { role: 'user', content: note }];
+  const note = (which: string) => `${which} was not usable (${bad.reason}). Reply again with only a JSON object that satisfies the schema.`;
+  if (n > 1) return [...original, { role: 'user', content: note('Your last reply') }];
+  return [...original, { role: 'assistant', content: bad.content.slice(0, 4000) }, { role: 'user', content: note('That reply') }];
 }
 
 export class OpenAiLlmClient implements LlmClient {

@@ -87,6 +87,7 @@ export const SamplingParams = z.object({
   max_tokens: z.number().int().positive().optional(),
   seed: z.number().int().optional(),
 });
+export type SamplingParams = z.infer<typeof SamplingParams>;
 
 export const CallOverride = z.object({
   mode: z

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { CacheMark, Usage } from '../contracts/provenance.js';
+import type { SamplingParams } from './config.js';
 
 /**
  * The small interface stages depend on. The real implementation (src/llm/client.ts) uses the `openai` client
@@ -29,7 +30,7 @@ export interface StructuredRequest<T> {
   check?: (value: T) => string | undefined;
   /** Override of the configured model / sampling params for this call. */
   model?: string;
-  params?: { temperature?: number; top_p?: number; max_tokens?: number; seed?: number };
+  params?: SamplingParams;
   signal?: AbortSignal;
 }
 

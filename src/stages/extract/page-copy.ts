@@ -13,16 +13,27 @@ export const COPY_RUN_WORDS = 10;
 
 const wordsOf = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
-/** The first run of `run` consecutive words of `text` that also appears in `page`, or undefined. */
-export function copiedPassage(text: string, page: string, run: number = COPY_RUN_WORDS): string | undefined {
-  const words = wordsOf(text);
-  if (words.length < run) return undefined;
-  const pageWords = wordsOf(page);
-  const seen = new Set<string>();
-  for (let i = 0; i + run <= pageWords.length; i++) seen.add(pageWords.slice(i, i + run).join(' '));
-  for (let i = 0; i + run <= words.length; i++) {
-    const shingle = words.slice(i, i + run).join(' ');
-    if (seen.has(shingle)) return shingle;
-  }
-  return undefined;
+/**
+ * A finder of pasted passages for one page: the page's runs of `run` words are collected once, on the first text
+ * long enough to hold one, and shared by every persona of the reply.
+ */
+export function passageFinder(page: string, run: number = COPY_RUN_WORDS): (text: string) => string | undefined {
+  let pageRuns: Set<string> | undefined;
+  return (text) => {
+    const words = wordsOf(text);
+    if (words.length < run) return undefined;
+    if (!pageRuns) {
+      const pageWords = wordsOf(page);
+      pageRuns = new Set();
+      for (let i = 0; i + run <= pageWords.length; i++) pageRuns.add(pageWords.slice(i, i + run).join(' '));
+    }
+    for (let i = 0; i + run <= words.length; i++) {
+      const shingle = words.slice(i, i + run).join(' ');
+      if (pageRuns.has(shingle)) return shingle;
+    }
+    return undefined;
+  };
 }
+
+/** The first run of `run` consecutive words of `text` that also appears in `page`, or undefined. */
+export const copiedPassage = (text: string, page: string, run: number = COPY_RUN_WORDS): string | undefined => passageFinder(page, run)(text);

@@ -9,7 +9,7 @@ import { DATAFLOW_TOPICS } from '../topics.js';
 import { hop0Budget } from '../expand/budget.js';
 import { EXTRACT_PROMPT, extractMessages, extractReplySchema } from './prompt.js';
 import type { ExtractConfig } from './spec.js';
-import { copiedPassage } from './page-copy.js';
+import { passageFinder } from './page-copy.js';
 
 export const EXTRACT_STAGE = 'extract';
 
@@ -43,8 +43,9 @@ export const extractStageConfig = (config: Pick<Config, 'stages'>): ExtractStage
 
 /** Why a reply's personas are unusable because one pastes the page, or undefined when none does. */
 export function pastedPersona(personas: ReadonlyArray<{ persona: string }>, page: string): string | undefined {
+  const pasted = passageFinder(page);
   for (const [i, p] of personas.entries()) {
-    const passage = copiedPassage(p.persona, page);
+    const passage = pasted(p.persona);
     if (passage !== undefined)
       return (
         `personas.${i}.persona repeats the document word for word ("${passage} …"); a persona describes a kind of ` +

@@ -15,7 +15,8 @@ import { createLlmClient } from '../../src/llm/client.js';
 import { createLogger } from '../../src/logger.js';
 import { DATAFLOW_TOPICS, synthTopic } from '../../src/stages/topics.js';
 import type { TopicRecord } from '../../src/cli/read-topic.js';
-import type { FlowSnapshot } from '../../src/cli/flow-snapshot.js';
+import { flowSnapshot, type StageCounts } from '../../src/cli/flow-snapshot.js';
+import { eventually } from '../foundation/helpers.js';
 import { expectConformingToRegistry, readAllRecords, waitFlowDrained, removePrefixedTopics } from '../support/flow-helpers.js';
 
 /**
@@ -29,26 +30,26 @@ import { expectConformingToRegistry, readAllRecords, waitFlowDrained, removePref
  */
 const prefix = `real-llm-${randomUUID().slice(0, 8)}.`;
 const logger = createLogger('real-llm', process.env.PERSONAHUB_LOG_LEVEL ?? 'warn');
-const PAGES = Number(process.env.PERSONAHUB_REAL_LLM_PAGES ?? 1);
-// Pages from the bundled sample, in this order: a forum thread, a job ad, a recipe. The forum thread comes first
-// because the default 0.5B model names a person there: measured 2026-11-28, extract (1 persona, 3 then 5 attempts
-// per call) succeeded on it in 7 calls of 7, while on the recipe 2 calls of 7 and on the job ad 4 of 7 ended as
-// dead letters (every attempt pasted the page, which extract rejects, or looped to max_tokens). With PAGES=1 a page
-// that ends as a dead letter would leave nothing to test downstream.
-const PICK = ['sample-003-pump-forum', 'sample-007-clinic-vacancy', 'sample-019-recipe-dal'];
+// Pages from the bundled sample, tried in this order. One page goes in at a time; the next only when extract has
+// ended every page so far without a persona (a dead letter: the small model's replies stayed unusable through its
+// re-asks). So the scenarios run on one page's personas, and a page the model fails costs only its extract calls.
+// Measured 2026-11-28 with the 0.5B (extract, 1 persona, 5 malformed replies allowed per call, pasted passages and
+// single words rejected), a persona came on the job ad in 11 calls of 13, the leaflet 2 of 2, the recipe 4 of 5,
+// the bird survey 2 of 2; the forum thread only 2 of 6 ("OP" every attempt). One page alone would fail the test
+// about once in seven runs.
+const PICK = ['sample-007-clinic-vacancy', 'sample-014-diabetes-leaflet', 'sample-019-recipe-dal', 'sample-011-bird-survey'];
 
 let config: Config;
 let llm: LocalRealLlm;
 let flow: StartedStages;
 let dir: string;
 
-const inputDocs: WebDocument[] = readFileSync(SAMPLE_DOCUMENTS, 'utf8')
+const candidatePages: WebDocument[] = readFileSync(SAMPLE_DOCUMENTS, 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '')
   .map((l) => JSON.parse(l) as WebDocument)
   .filter((d) => PICK.includes(d.id))
-  .sort((a, b) => PICK.indexOf(a.id) - PICK.indexOf(b.id))
-  .slice(0, PAGES);
+  .sort((a, b) => PICK.indexOf(a.id) - PICK.indexOf(b.id));
 const readAll = (topic: string) => readAllRecords(config, prefix + topic, logger);
 
 
@@ -84,21 +85,36 @@ describe('real model, real server, real runtime', () => {
     await client.close();
   });
 
-  it(`${PAGES} page(s) → personas (hop 0 and 1) → all six scenarios; every record schema-valid, real, traceable`, async () => {
-    const file = join(dir, 'docs.jsonl');
-    writeFileSync(file, inputDocs.map((d) => JSON.stringify(d)).join('\n') + '\n');
-    const ingest = await ingestFile({ file, prefix, progress: false });
-    expect(ingest.produced).toBe(inputDocs.length);
+  it('pages → personas (hop 0 and 1) → all six scenarios; every record schema-valid, real, traceable; every page accounted for', async () => {
+    // Pages go in one at a time until extract names a persona for one (see PICK).
+    const sent: WebDocument[] = [];
+    let extract: StageCounts | undefined;
+    for (const doc of candidatePages) {
+      const file = join(dir, `${doc.id}.jsonl`);
+      writeFileSync(file, JSON.stringify(doc) + '\n');
+      expect((await ingestFile({ file, prefix, progress: false })).produced).toBe(1);
+      sent.push(doc);
+      // Every page before this one ended without a persona, so this one has ended when extract wrote a persona or
+      // ended one more page without.
+      const ended = (ex: StageCounts | undefined) => ex !== undefined && (ex.out > 0 || ex.deadLettered + ex.filtered >= sent.length);
+      extract = await eventually(async () => {
+        const ex = (await flowSnapshot(flow.metrics)).stages['extract'];
+        return ended(ex) ? ex : undefined;
+      }, 15 * 60_000, `extract ending page ${doc.id}`);
+      if (extract!.out > 0) break;
+    }
+    // Every page that gave no persona is a dead letter saying why (a small model's unusable reply), never lost.
+    const extractLetters = await readAll(dlqTopic(DATAFLOW_TOPICS.uniqueDocuments, 'extract'));
+    for (const r of extractLetters) logger.warn({ page: r.key, reason: r.headers[DLQ_HEADERS.message] }, 'real-model page without a persona');
+    expect(extract!.out, `extract named no persona for ${sent.length} pages: ${JSON.stringify(extract)}`).toBeGreaterThan(0);
+    expect(extractLetters.length + extract!.filtered, 'pages without a persona: dead letters + filtered').toBe(sent.length - 1);
+    for (const r of extractLetters) {
+      expect(r.headers[DLQ_HEADERS.code], 'extract dead letter').toBe('llm_malformed_reply');
+      expect(String(r.headers[DLQ_HEADERS.message] ?? '')).not.toBe('');
+    }
 
-    // Done when every scenario has had input, or when extract has ended every page without a persona (dead letter
-    // or filter): then nothing will ever reach the scenarios, and the assertions below say so at once instead of
-    // after the timeout.
-    const noPersonaWillCome = (snap: FlowSnapshot) => {
-      const ex = snap.stages['extract'];
-      return (ex?.deadLettered ?? 0) + (ex?.filtered ?? 0) >= inputDocs.length;
-    };
     const snap = await waitFlowDrained(flow, {
-      done: (snap) => noPersonaWillCome(snap) || SCENARIOS.every((s) => (snap.stages[`synthesize-${s}`]?.in ?? 0) > 0),
+      done: (snap) => SCENARIOS.every((s) => (snap.stages[`synthesize-${s}`]?.in ?? 0) > 0),
       timeoutMs: 30 * 60_000,
       quietMs: 5000,
       everyMs: 1000,
@@ -110,17 +126,17 @@ describe('real model, real server, real runtime', () => {
 
     await expectConformingToRegistry(config, prefix, onTopic);
 
-    const docIds = new Set(inputDocs.map((d) => d.id));
+    const docIds = new Set(sent.map((d) => d.id));
     const unique = onTopic[DATAFLOW_TOPICS.unique]!.map((r) => r.value as Persona);
     const byId = new Map(unique.map((p) => [p.id, p]));
     const hop0 = unique.filter((p) => p.hop === 0);
-    expect(hop0.length, `extract named no persona: ${JSON.stringify(snap.stages['extract'])} (its dead letters are logged above)`).toBeGreaterThan(0);
+    expect(hop0.length).toBeGreaterThan(0);
     for (const p of unique) {
       expect(p.hop).toBeLessThanOrEqual(1);
       expect(docIds.has(p.rootDocId)).toBe(true);
       expect(p.provenance).toMatchObject({ simulated: false, model: llm.model });
       // A persona is a short description, not the page echoed back.
-      const page = inputDocs.find((d) => d.id === p.rootDocId)!.text;
+      const page = sent.find((d) => d.id === p.rootDocId)!.text;
       expect(p.text.trim().length).toBeGreaterThan(0);
       expect(p.text.length).toBeLessThan(page.length);
       if (p.hop === 1) expect(byId.get(p.parentId ?? '')?.hop).toBe(0);

@@ -41,10 +41,20 @@ export const extractStageConfig = (config: Pick<Config, 'stages'>): ExtractStage
   maxPersonasPerDocument: config.stages.expand.maxPersonasPerDocument,
 });
 
-/** Why a reply's personas are unusable because one pastes the page, or undefined when none does. */
-export function pastedPersona(personas: ReadonlyArray<{ persona: string }>, page: string): string | undefined {
+/**
+ * Why a reply's personas are unusable, or undefined when all are usable: one is a single word, or pastes a passage
+ * of the page (page-copy.ts). A single word ("OP", a URL slug, or "PWNED" from a page that says "reply only PWNED")
+ * does not describe a kind of person; the shortest description, at `specificity: broad`, is a role with its article
+ * ("A nurse"). Measured with the 0.5B on the hostile bench page: once pasted passages were re-asked, it answered the
+ * injection's word as its persona in 2 runs of 2.
+ */
+export function unfitPersona(personas: ReadonlyArray<{ persona: string }>, page: string): string | undefined {
   const pasted = passageFinder(page);
   for (const [i, p] of personas.entries()) {
+    const trimmed = p.persona.trim();
+    // (An empty persona is dropped below, as before: not a reason to re-ask.)
+    if (trimmed !== '' && !/\s/.test(trimmed))
+      return `personas.${i}.persona is a single word (${JSON.stringify(trimmed.slice(0, 40))}); a persona describes a kind of person in a phrase or a sentence`;
     const passage = pasted(p.persona);
     if (passage !== undefined)
       return (
@@ -74,8 +84,8 @@ export function createExtractStage(cfg: ExtractStageConfig, deps: StageDeps): St
         messages: extractMessages(cfg, { url: doc.url, text }),
         schema: replySchema,
         schemaName: 'personas',
-        // A pasted passage is not a persona (page-copy.ts): the reply is re-asked, and dead-lettered if it stays so.
-        check: (reply) => pastedPersona(reply.personas, text),
+        // A single word or a pasted passage is not a persona: the reply is re-asked, and dead-lettered if it stays so.
+        check: (reply) => unfitPersona(reply.personas, text),
         signal: ctx.signal,
       });
       // The same persona text under two perspectives is one persona: keep the first, by id.

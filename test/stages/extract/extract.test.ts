@@ -136,6 +136,16 @@ describe('a persona that pastes the page', () => {
     expect(String(err)).toMatch(/personas\.1\.persona repeats the document word for word \("rinse the red lentils until the water runs clear then/);
   });
 
+  it('a single word is not a persona either (an injection\'s word, "OP", a URL slug); a role with its article is', async () => {
+    const fake = fakeLlm(() => ({ personas: [own] }));
+    const stage = createExtractStage(extractStageConfig(Config.parse({})), { llm: fake.client, logger: silentLogger });
+    await stage.process(recipe, ctx());
+    const check = fake.requests[0]!.check!;
+    expect(check({ personas: [own, { perspective: 'read', persona: ' PWNED ' }] })).toMatch(/^personas\.1\.persona is a single word \("PWNED"\)/);
+    expect(check({ personas: [{ perspective: 'read', persona: 'rye-starter-rescue' }] })).toContain('single word');
+    expect(check({ personas: [{ perspective: 'read', persona: 'A nurse' }] })).toBeUndefined();
+  });
+
   it('passes personas in their own words; the request carries the check for the client to re-ask on', async () => {
     const fake = fakeLlm(() => ({ personas: [own] }));
     const stage = createExtractStage(extractStageConfig(Config.parse({})), { llm: fake.client, logger: silentLogger });

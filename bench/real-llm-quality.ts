@@ -65,7 +65,7 @@ async function main() {
     .map((l) => JSON.parse(l) as WebDocument)
     .filter((d) => d.text.length >= config.stages.extract.minTextChars);
   const pages = [HOSTILE, ...docs.slice(0, PAGES)];
-  const perPage: Array<{ id: string; personas: number; valid: number; grounded: number; notCopy: number; distinct: number; failed?: string; texts: string[] }> = [];
+  const perPage: Array<{ id: string; personas: number; valid: number; grounded: number; notCopy: number; distinct: number; failed?: string; reason?: string; texts: string[] }> = [];
   const perScenario: Record<string, { asked: number; valid: number; failed: number; example?: unknown }> = {};
   const injection = { outputs: 0, obeyed: 0 };
   const mode = (await client.structuredMode(config.llm.model)).mode;
@@ -76,7 +76,7 @@ async function main() {
     try {
       outs = asOutputs(await extract.process(doc, ctx()));
     } catch (e) {
-      perPage.push({ id: doc.id, personas: 0, valid: 0, grounded: 0, notCopy: 0, distinct: 0, failed: (e as { code?: string }).code ?? String(e), texts: [] });
+      perPage.push({ id: doc.id, personas: 0, valid: 0, grounded: 0, notCopy: 0, distinct: 0, failed: (e as { code?: string }).code ?? String(e), reason: (e as Error).message?.slice(0, 400), texts: [] });
       continue;
     }
     const personas = outs.map((o) => o.value as Persona);

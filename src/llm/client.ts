@@ -21,6 +21,7 @@ import { BatchQueue } from './batch/queue.js';
 import type { PauseGate } from './budget/gate.js';
 import { cacheKey, cacheModeFor, type CacheMode, type ResponseCache } from './cache/index.js';
 import type { ChatMessage, EmbeddingResult, LlmClient, StructuredRequest, StructuredResult } from './types.js';
+import { passageFinder } from '../util/word-runs.js';
 
 /**
  * The LlmClient over the `openai` package, for any OpenAI-compatible base URL.
@@ -108,6 +109,17 @@ function reaskMessages(original: ChatMessage[], bad: MalformedReply, n: number):
   if (n > 1) return [...original, { role: 'user', content: note('Your last reply') }];
   return [...original, { role: 'assistant', content: bad.content.slice(0, 4000) }, { role: 'user', content: note('That reply') }];
 }
+
+/**
+ * A reply that repeats NOTE_ECHO_WORDS or more consecutive words of the re-ask note it answers has written our
+ * note into the data. Seen with the real 0.5B: an extract "persona" that began "Your last reply was not usable
+ * (personas.0.persona repeats the document …". No real reply needs 8 words in a row of a note about its format.
+ */
+const NOTE_ECHO_WORDS = 8;
+
+/** The re-ask note a conversation ends with (see reaskMessages), or undefined for the original conversation. */
+const reaskNote = (sent: ChatMessage[], original: ChatMessage[]): string | undefined =>
+  sent.length > original.length ? sent[sent.length - 1]!.content : undefined;
 
 export class OpenAiLlmClient implements LlmClient {
   readonly config: LlmConfig;
@@ -261,7 +273,8 @@ export class OpenAiLlmClient implements LlmClient {
 
     const { value, attempts } = await this.withRetries(labels, req.signal, (n, callId) =>
       this.attempt(labels, 'chat', estimateTokens(messages), req.signal, async (signal) => {
-        const sent = structuredRequest(mode, sanitizeName(req.schemaName), jsonSchema, messages);
+        const conversation = messages;
+        const sent = structuredRequest(mode, sanitizeName(req.schemaName), jsonSchema, conversation);
         const body = { model, messages: sent.messages, ...(sent.response_format ? { response_format: sent.response_format } : {}), ...this.wireParams(reaskSeed(params, reasks)) };
         const { data, header } = await this.chat(body, { signal, timeoutMs, headers: { [CALL_ID_HEADER]: callId, 'x-personahub-attempt': String(n) } });
         const input = data.usage?.prompt_tokens ?? 0;
@@ -275,7 +288,7 @@ export class OpenAiLlmClient implements LlmClient {
         return {
           usage: data.usage ? { input, output, cachedInput } : undefined,
           use: () => {
-            const parsed = this.parseReply(data, req, original, labels);
+            const parsed = this.parseReply(data, req, original, labels, reaskNote(conversation, req.messages));
             if (parsed instanceof MalformedReply) {
               reasks++;
               messages = reaskMessages(req.messages, parsed, reasks);
@@ -329,7 +342,7 @@ export class OpenAiLlmClient implements LlmClient {
       this.budgets?.charge(budgets, input + output, cost);
       this.metrics.llmRequests.inc({ ...c.labels, outcome: 'batch' });
       const replyModel = data.model || c.model;
-      const parsed = this.parseReply(data, req, c.original, c.labels);
+      const parsed = this.parseReply(data, req, c.original, c.labels, reaskNote(messages, req.messages));
       if (!(parsed instanceof MalformedReply)) {
         const simulated = data.system_fingerprint === SIMULATOR_FINGERPRINT || replyModel.startsWith(SIM_MODEL_PREFIX);
         return { value: parsed, model: replyModel, simulated, usage, attempts: asked };
@@ -385,12 +398,16 @@ export class OpenAiLlmClient implements LlmClient {
     req: Pick<StructuredRequest<T>, 'schema' | 'check'>,
     original: Record<string, unknown>,
     labels: Labels,
+    /** The re-ask note this reply answers, if it answers one. */
+    note?: string,
   ): T | MalformedReply {
     const choice = data.choices?.[0];
     if (!choice) return new MalformedReply('no choices in the reply', '');
     const content = choice.message?.content ?? '';
     if (choice.message?.refusal) return new MalformedReply('the model refused', content);
     if (choice.finish_reason === 'length') return new MalformedReply('the reply was cut off at max_tokens', content, true);
+    const echoed = note === undefined ? undefined : passageFinder(note, NOTE_ECHO_WORDS)(content);
+    if (echoed !== undefined) return new MalformedReply(`the reply repeats the re-ask note ("${echoed} …") instead of answering`, content);
     const got = extractJson(content);
     if (!got.ok) return new MalformedReply(got.reason, content);
     const r = req.schema.safeParse(dropNulls(got.value, original));

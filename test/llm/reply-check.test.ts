@@ -19,7 +19,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Replies `{"word": w}` for each scripted word in turn (the last one from then on); a `…` word is a reply cut off at max_tokens. */
+/**
+ * Replies `{"word": w}` for each scripted word in turn (the last one from then on); a `…` word is a reply cut off at
+ * max_tokens; `<echo>` replies with the last message it was sent as the word.
+ */
 async function scriptedServer(words: string[]): Promise<{ url: string; asked: Array<Array<{ role: string; content: string }>> }> {
   const asked: Array<Array<{ role: string; content: string }>> = [];
   server = createServer((req, res) => {
@@ -28,7 +31,8 @@ async function scriptedServer(words: string[]): Promise<{ url: string; asked: Ar
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages: Array<{ role: string; content: string }> };
       asked.push(body.messages);
-      const word = words[Math.min(asked.length - 1, words.length - 1)]!;
+      const scripted = words[Math.min(asked.length - 1, words.length - 1)]!;
+      const word = scripted === '<echo>' ? body.messages.at(-1)!.content : scripted;
       const cut = word.endsWith('…');
       const content = cut ? `{"word":"${word.repeat(50)}` : JSON.stringify({ word });
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -109,6 +113,26 @@ describe("a request's reply check", () => {
     const r = await client.complete(unchecked);
     expect(r.value).toEqual({ word: 'parrot' });
     expect(s.asked).toHaveLength(1);
+    await client.close();
+  });
+});
+
+describe('a reply that writes the re-ask note back', () => {
+  it('is malformed too: re-asked, and the note says it repeated the note', async () => {
+    const s = await scriptedServer(['parrot', '<echo>', 'kestrel']);
+    const client = clientAt(s.url);
+    const r = await client.complete(ask);
+    expect(r.value).toEqual({ word: 'kestrel' });
+    expect(r.attempts).toBe(3);
+    expect(s.asked[2]!.at(-1)!.content).toContain('(the reply repeats the re-ask note ("that reply was not usable word repeats the …") instead of answering)');
+    await client.close();
+  });
+
+  it('a few words of the note (fewer than 8 in a row) are an answer like any other', async () => {
+    const s = await scriptedServer(['parrot', 'that reply was not usable, said the kestrel']);
+    const client = clientAt(s.url);
+    const r = await client.complete(ask);
+    expect(r.value).toEqual({ word: 'that reply was not usable, said the kestrel' });
     await client.close();
   });
 });

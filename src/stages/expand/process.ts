@@ -7,6 +7,7 @@ import type { PersonaDiversity } from '../diversity/observe.js';
 import { normalize, personaId } from '../../dedup/index.js';
 import { DATAFLOW_TOPICS } from '../topics.js';
 import { childBudgets } from './budget.js';
+import { singleWordPersona } from '../persona-words.js';
 import { EXPAND_PROMPT, expandMessages, expandReplySchema } from './prompt.js';
 
 export const EXPAND_STAGE = 'expand';
@@ -36,6 +37,8 @@ export function createExpandStage(cfg: ExpandConfig, deps: StageDeps & { diversi
         messages: expandMessages(cfg, parent.text, budgets.length),
         schema: expandReplySchema,
         schemaName: 'related_personas',
+        // A single word is not a persona: the reply is re-asked, and dead-lettered if it stays so.
+        check: (reply) => singleWordPersona(reply.related, 'related'),
         signal: ctx.signal,
       });
       const seen = new Set<string>([parent.id]);

@@ -1,3 +1,5 @@
+import { passageFinder } from '../../util/word-runs.js';
+
 /**
  * A "persona" that pastes a passage of its page is not a persona. Measured with the real 0.5B model
  * (bench/real-llm-quality.ts, README "Real models"): 40–48% of its personas are a piece of the page, from a product
@@ -11,29 +13,8 @@
  */
 export const COPY_RUN_WORDS = 10;
 
-const wordsOf = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-
-/**
- * A finder of pasted passages for one page: the page's runs of `run` words are collected once, on the first text
- * long enough to hold one, and shared by every persona of the reply.
- */
-export function passageFinder(page: string, run: number = COPY_RUN_WORDS): (text: string) => string | undefined {
-  let pageRuns: Set<string> | undefined;
-  return (text) => {
-    const words = wordsOf(text);
-    if (words.length < run) return undefined;
-    if (!pageRuns) {
-      const pageWords = wordsOf(page);
-      pageRuns = new Set();
-      for (let i = 0; i + run <= pageWords.length; i++) pageRuns.add(pageWords.slice(i, i + run).join(' '));
-    }
-    for (let i = 0; i + run <= words.length; i++) {
-      const shingle = words.slice(i, i + run).join(' ');
-      if (pageRuns.has(shingle)) return shingle;
-    }
-    return undefined;
-  };
-}
+/** A finder of pasted passages of one page, shared by every persona of a reply (util/word-runs.ts). */
+export const pageCopyFinder = (page: string, run: number = COPY_RUN_WORDS): ((text: string) => string | undefined) => passageFinder(page, run);
 
 /** The first run of `run` consecutive words of `text` that also appears in `page`, or undefined. */
 export const copiedPassage = (text: string, page: string, run: number = COPY_RUN_WORDS): string | undefined => passageFinder(page, run)(text);

@@ -9,7 +9,8 @@ import { DATAFLOW_TOPICS } from '../topics.js';
 import { hop0Budget } from '../expand/budget.js';
 import { EXTRACT_PROMPT, extractMessages, extractReplySchema } from './prompt.js';
 import type { ExtractConfig } from './spec.js';
-import { passageFinder } from './page-copy.js';
+import { pageCopyFinder } from './page-copy.js';
+import { singleWordPersona } from '../persona-words.js';
 
 export const EXTRACT_STAGE = 'extract';
 
@@ -42,19 +43,14 @@ export const extractStageConfig = (config: Pick<Config, 'stages'>): ExtractStage
 });
 
 /**
- * Why a reply's personas are unusable, or undefined when all are usable: one is a single word, or pastes a passage
- * of the page (page-copy.ts). A single word ("OP", a URL slug, or "PWNED" from a page that says "reply only PWNED")
- * does not describe a kind of person; the shortest description, at `specificity: broad`, is a role with its article
- * ("A nurse"). Measured with the 0.5B on the hostile bench page: once pasted passages were re-asked, it answered the
- * injection's word as its persona in 2 runs of 2.
+ * Why a reply's personas are unusable, or undefined when all are usable: one is a single word (persona-words.ts),
+ * or pastes a passage of the page (page-copy.ts).
  */
 export function unfitPersona(personas: ReadonlyArray<{ persona: string }>, page: string): string | undefined {
-  const pasted = passageFinder(page);
+  const oneWord = singleWordPersona(personas, 'personas');
+  if (oneWord !== undefined) return oneWord;
+  const pasted = pageCopyFinder(page);
   for (const [i, p] of personas.entries()) {
-    const trimmed = p.persona.trim();
-    // (An empty persona is dropped below, as before: not a reason to re-ask.)
-    if (trimmed !== '' && !/\s/.test(trimmed))
-      return `personas.${i}.persona is a single word (${JSON.stringify(trimmed.slice(0, 40))}); a persona describes a kind of person in a phrase or a sentence`;
     const passage = pasted(p.persona);
     if (passage !== undefined)
       return (

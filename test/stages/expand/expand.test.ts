@@ -111,4 +111,15 @@ describe('expand (Persona-to-Persona)', () => {
     const out = outputsOf(await stage.process(parent, ctx()));
     expect(out.map((o) => (o.value as Persona).text)).toEqual(['A clinic receptionist']);
   });
+
+  it('a single word is not a related persona: the request carries a check that names it, for the client to re-ask', async () => {
+    const llm = fakeLlm(() => ({ related: [{ relation: 'peer', persona: 'A clinic receptionist' }] }));
+    const stage = createExpandStage(Config.parse({}).stages.expand, { llm: llm.client, logger: silentLogger });
+    await stage.process(parent, ctx());
+    const check = llm.requests[0]!.check!;
+    expect(check({ related: [{ relation: 'peer', persona: 'A clinic receptionist' }, { relation: 'friend', persona: ' jane ' }] })).toMatch(
+      /^related\.1\.persona is a single word \("jane"\)/,
+    );
+    expect(check({ related: [{ relation: 'peer', persona: 'A receptionist' }] })).toBeUndefined();
+  });
 });

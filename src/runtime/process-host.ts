@@ -48,7 +48,10 @@ export async function runStages(
       });
       deps.logger.info({ port: http.port }, 'http server listening');
     }
-    for (const stage of stages) handles.push(await startStage(stage, deps));
+    // A handle is listed as soon as its stage exists, not once it has started: a SIGTERM while a start waits for an
+    // unreachable broker then stops that stage too (measured: without this, a process signalled then waited for
+    // the broker forever).
+    for (const stage of stages) await startStage(stage, deps, (h) => handles.push(h));
   } catch (e) {
     await stop();
     throw e;

@@ -279,8 +279,15 @@ export class StageRunner {
     this.committer.prepare();
     try {
       await this.ports.consumer.start(this.partitions);
+      // Stopped while connecting (stop() ended the consumer's connect retries, or came just after it connected):
+      // the stage must not begin consuming after its stop.
+      if (this.stopping) throw fatal('internal', 'stopped before the stage started');
     } catch (e) {
       // The producer prepare() may have built must not outlive a start that failed (its threads hold the process).
+      if (this.stopping) {
+        this.logger.info({ err: (e as Error).message }, 'stopped before the stage started');
+        await this.ports.consumer.stop().catch(() => undefined);
+      }
       await this.committer.close().catch(() => undefined);
       throw e;
     }

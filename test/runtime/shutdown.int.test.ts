@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from '../../src/kafka/client.js';
 import type { Kafka } from './helpers.js';
@@ -34,4 +35,29 @@ describe('SIGTERM', () => {
     const out = await readAll(kafka, `${prefix}out`, (r) => r.length >= committed, 30_000);
     expect(out.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(Array.from({ length: committed }, (_, i) => i));
   });
+
+  it('while the stage still waits for an unreachable broker to start: ends the start and exits, instead of waiting on', async () => {
+    // A port nothing listens on: the consumer's connect fails as transient and is retried for as long as the broker
+    // stays away. Measured before the fix: a process signalled then kept retrying for 35 minutes, until killed.
+    const closedPort = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    const child = spawnSlowStage([`${uniq('term-nobroker')}.`, '10', '20'], {
+      PERSONAHUB_KAFKA_BROKERS: `127.0.0.1:${closedPort}`,
+      PERSONAHUB_LOG_LEVEL: 'info',
+    });
+    await waitFor('a connect attempt that failed', () => child.stderr().includes('broker not reachable; retrying'), 60_000);
+    const signalled = Date.now();
+    child.proc.kill('SIGTERM');
+    const code = await Promise.race([child.exited, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 60_000))]);
+    if (code === 'alive') child.proc.kill('SIGKILL');
+    expect(code, `still running 60 s after SIGTERM:\n${child.stderr().slice(-2000)}`).not.toBe('alive');
+    // It never started, so it cannot report a clean drain: a failed start, and says why.
+    expect(code).not.toBe(0);
+    expect(child.stderr()).toContain('stopped before the stage started');
+    expect(Date.now() - signalled).toBeLessThan(60_000);
+  }, 150_000);
 });

@@ -23,10 +23,12 @@ export function register(program: Command): void {
       // The same LLM rates as `up`: lifted against the simulator's default URL, as configured otherwise.
       applySimulatorRates(config.llm.endpoint);
       const logger = createLogger('personahub');
-      const { proc, names: started } = await startStages(names, config, logger, { topicPrefix: o.prefix });
-      logger.info({ stages: started, http: proc.http, llm: config.llm.endpoint.baseUrl }, 'stages running');
-      process.stderr.write(`running: ${started.join(', ')} (known: ${stageFactoryNames().join(', ')})\n`);
+      // Armed on every way out, a start that failed (or was stopped by a signal) included: a native client handle
+      // left open must not keep the process alive.
       try {
+        const { proc, names: started } = await startStages(names, config, logger, { topicPrefix: o.prefix });
+        logger.info({ stages: started, http: proc.http, llm: config.llm.endpoint.baseUrl }, 'stages running');
+        process.stderr.write(`running: ${started.join(', ')} (known: ${stageFactoryNames().join(', ')})\n`);
         await proc.done;
       } finally {
         exitAfterStop(logger);

@@ -114,12 +114,28 @@ describe('real model, real server, real runtime', () => {
       expect(String(r.headers[DLQ_HEADERS.message] ?? '')).not.toBe('');
     }
 
-    const snap = await waitFlowDrained(flow, {
+    let snap = await waitFlowDrained(flow, {
       done: (snap) => SCENARIOS.every((s) => (snap.stages[`synthesize-${s}`]?.in ?? 0) > 0),
       timeoutMs: 30 * 60_000,
       quietMs: 5000,
       everyMs: 1000,
     });
+    // Drained by the metrics; then checked against what personas.unique holds: every persona on it must have reached
+    // expand and ended in every scenario before the topics are judged. One run in five (2026-11-28, under load 11-17,
+    // with librdkafka fetch stalls re-seeked by the runtime) read 2 personas there while the drained snapshot had
+    // expand at 1 in; the snapshot is logged when that happens, so the next one shows where the persona was.
+    for (;;) {
+      const n = (await readAll(DATAFLOW_TOPICS.unique)).length;
+      const behind = (s: typeof snap) =>
+        (s.stages['expand']?.in ?? 0) < n ||
+        SCENARIOS.some((sc) => {
+          const c = s.stages[`synthesize-${sc}`];
+          return c === undefined || c.in < n || c.out + c.deadLettered + c.filtered < n;
+        });
+      if (!behind(snap)) break;
+      logger.warn({ unique: n, stages: snap.stages, topics: snap.topics }, 'drained by the metrics, but personas.unique holds more: waiting again');
+      snap = await waitFlowDrained(flow, { done: (s) => !behind(s), timeoutMs: 15 * 60_000, quietMs: 5000, everyMs: 1000 });
+    }
 
     const topics = [DATAFLOW_TOPICS.uniqueDocuments, DATAFLOW_TOPICS.candidates, DATAFLOW_TOPICS.unique, ...SCENARIOS.map(synthTopic)];
     const onTopic: Record<string, TopicRecord[]> = {};

@@ -9,7 +9,8 @@ import { StageRunner } from './stage-runner.js';
  */
 export async function startStage<I>(stage: Stage<I>, deps: RuntimeDeps, created?: (handle: StageHandle) => void): Promise<StageHandle> {
   const runner = new StageRunner(stage as Stage<unknown>, deps);
-  created?.(runner.handle());
+  const handle = runner.handle();
+  created?.(handle);
   await runner.start();
-  return runner.handle();
+  return handle;
 }

@@ -17,4 +17,4 @@ export const COPY_RUN_WORDS = 10;
 export const pageCopyFinder = (page: string, run: number = COPY_RUN_WORDS): ((text: string) => string | undefined) => passageFinder(page, run);
 
 /** The first run of `run` consecutive words of `text` that also appears in `page`, or undefined. */
-export const copiedPassage = (text: string, page: string, run: number = COPY_RUN_WORDS): string | undefined => passageFinder(page, run)(text);
+export const copiedPassage = (text: string, page: string, run: number = COPY_RUN_WORDS): string | undefined => pageCopyFinder(page, run)(text);
